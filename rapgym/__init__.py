@@ -1,0 +1,1 @@
+"""rapgym: multi-user end-cloud collaborative DNN inference environment."""
