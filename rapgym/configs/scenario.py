@@ -1,0 +1,125 @@
+"""Validated scenario configuration (pydantic) and the YAML presets shipped as package data."""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+__all__ = ["ScenarioConfig", "ScenarioError", "available_scenarios", "load_scenario"]
+
+
+class ScenarioError(ValueError):
+    """A scenario is unknown or invalid; the message names the field and the allowed values."""
+
+
+class ScenarioConfig(BaseModel):
+    """Every parameter of the system model of DESIGN.md §1. Lists marked *cycled* are repeated over users.
+
+    Units: seconds, Mbit/s, bytes, frames per second, percentage points.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = "custom"
+    description: str = ""
+    num_users: int = Field(8, ge=1, le=4096, description="number of mobile users N")
+    dt_s: float = Field(0.1, gt=0, le=10, description="slot length, s")
+    episode_slots: int = Field(200, ge=1, le=1_000_000, description="slots per episode T")
+    history: int = Field(8, ge=1, le=256, description="bandwidth samples in the observation H")
+    models: list[str] = Field(["resnet18"], min_length=1, description="profile names or JSON paths, cycled over users")
+    device: str = Field("raspberry-pi-4", description="device class of the profiles")
+    cloud: str = Field("datacenter-gpu", description="cloud class of the profiles")
+    device_factor: list[float] = Field([1.0], min_length=1, description="per-user device slowdown factor, cycled")
+    cloud_capacity: float = Field(4.0, gt=0, description="cloud compute in units of one reference cloud device")
+    min_share: float = Field(0.02, gt=0, le=1, description="floor on a compute/uplink share before normalisation")
+    bits: list[int] = Field([32, 16, 8, 4, 2], min_length=1, description="selectable bit widths of the crossing tensor")
+    arrival: Literal["periodic", "poisson"] = "periodic"
+    fps: list[float] = Field([10.0], min_length=1, description="task rate per user, frames/s, cycled")
+    uplink: str = Field("gauss-markov", description="uplink source: stable, gauss-markov or calibrated:<set>")
+    uplink_params: dict[str, Any] = Field(default_factory=dict, description="parameters of the uplink source")
+    trace_dir: str | None = Field(None, description="directory or glob of real traces; replaces the generator")
+    trace_split: Literal["train", "test"] = "train"
+    shared_uplink: bool = Field(False, description="all users share one uplink cell (uplink_share action)")
+    rtt_s: float = Field(0.02, ge=0, le=10, description="round-trip time, s")
+    header_bytes: int = Field(64, ge=0, description="bytes added to every upload (framing + quantization header)")
+    latency_ref_s: float = Field(0.1, gt=0, description="latency normaliser in the cost, s")
+    acc_weight: float = Field(0.1, ge=0, description="cost per percentage point of accuracy loss")
+    deadline_s: list[float] = Field([0.3], min_length=1, description="per-user deadline, s, cycled")
+    miss_penalty: float = Field(1.0, ge=0, description="cost added when latency > deadline")
+    drop_penalty: float = Field(5.0, ge=0, description="cost of a dropped task")
+    max_backlog_s: float = Field(2.0, gt=0, description="a task that would not finish within this time is dropped, s")
+
+    @field_validator("bits")
+    @classmethod
+    def _bits_valid(cls, v: list[int]) -> list[int]:
+        if 32 not in v or len(set(v)) != len(v) or any(b < 1 or b > 32 for b in v):
+            raise ValueError(f"must be distinct widths in 1..32 including 32, got {v}")
+        return v
+
+    @field_validator("fps", "deadline_s")
+    @classmethod
+    def _positive(cls, v: list[float]) -> list[float]:
+        if any(not (x > 0 and x < float("inf")) for x in v):
+            raise ValueError(f"every entry must be finite and > 0, got {v}")
+        return v
+
+    @field_validator("device_factor")
+    @classmethod
+    def _factor(cls, v: list[float]) -> list[float]:
+        if any(not (x > 0 and x < float("inf")) for x in v):
+            raise ValueError(f"every entry must be finite and > 0, got {v}")
+        return v
+
+    def per_user(self, field: str) -> list[Any]:
+        """The cycled list ``field`` expanded to one entry per user."""
+        values = getattr(self, field)
+        return [values[i % len(values)] for i in range(self.num_users)]
+
+
+def available_scenarios() -> list[str]:
+    """Names of the YAML presets shipped with rapgym."""
+    folder = resources.files("rapgym.configs") / "scenarios"
+    return sorted(p.name[:-4] for p in folder.iterdir() if p.name.endswith(".yml"))
+
+
+def _format_validation_error(name: str, exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "(scenario)"
+        if err["type"] == "extra_forbidden":
+            allowed = ", ".join(ScenarioConfig.model_fields)
+            lines.append(f"unknown field {where!r}; allowed fields: {allowed}")
+        else:
+            lines.append(f"field {where!r}: {err['msg']} (got {err.get('input')!r})")
+    return f"invalid scenario {name!r}: " + "; ".join(lines)
+
+
+def load_scenario(scenario: str | dict[str, Any] | ScenarioConfig = "default", **overrides: Any) -> ScenarioConfig:
+    """Load a preset by name (or take a dict / config) and apply keyword overrides, validated.
+
+    Raises:
+        ScenarioError: unknown preset, unknown field or out-of-range value (the message names it).
+    """
+    if isinstance(scenario, ScenarioConfig):
+        data = scenario.model_dump()
+        name = scenario.name
+    elif isinstance(scenario, dict):
+        data, name = dict(scenario), str(scenario.get("name", "custom"))
+    elif isinstance(scenario, str):
+        names = available_scenarios()
+        if scenario not in names:
+            raise ScenarioError(f"unknown scenario {scenario!r}; available: {', '.join(names)}")
+        text = (resources.files("rapgym.configs") / "scenarios" / f"{scenario}.yml").read_text()
+        data = yaml.safe_load(text) or {}
+        data.setdefault("name", scenario)
+        name = scenario
+    else:
+        raise ScenarioError(f"scenario must be a preset name, a dict or a ScenarioConfig, got {type(scenario).__name__}")
+    data.update(overrides)
+    try:
+        return ScenarioConfig(**data)
+    except ValidationError as exc:
+        raise ScenarioError(_format_validation_error(name, exc)) from None

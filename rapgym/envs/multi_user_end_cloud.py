@@ -1,0 +1,238 @@
+"""``rapgym/MultiUserEndCloud-v0``: N mobile users split a DNN between device and a shared cloud."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from rapgym.configs.scenario import ScenarioConfig, load_scenario
+from rapgym.envs.rendering import render_ansi, render_rgb
+from rapgym.sim.pipeline import STAT_INDEX
+from rapgym.sim.profile import DNNProfile
+from rapgym.sim.simulator import ActionError, Simulator
+from rapgym.sim.trace import BandwidthTrace
+
+__all__ = ["MultiUserEndCloudEnv", "ActionError"]
+
+_S = STAT_INDEX
+
+
+def _as_index(name: str, value: np.ndarray) -> np.ndarray:
+    """Integer view of an index field; integral floats are accepted, anything else is an ActionError."""
+    if value.dtype.kind in "iu":
+        return value
+    if value.dtype.kind == "f" and np.all(value == np.round(value)):
+        return value.astype(np.int64)
+    raise ActionError(f"action field {name!r} must hold integers, got dtype {value.dtype} values {value[:4]}")
+
+
+def _as_share(name: str, value: np.ndarray) -> np.ndarray:
+    """Float view of a share field (range and NaN are checked by the kernel)."""
+    if value.dtype.kind == "f":
+        return value
+    if value.dtype.kind in "iub":
+        return value.astype(np.float64)
+    raise ActionError(f"action field {name!r} must hold floats in [0, 1], got dtype {value.dtype}")
+
+
+class MultiUserEndCloudEnv(gym.Env):
+    """
+    ## Description
+
+    Each of ``N`` mobile users runs a DNN on a stream of frames. Every slot of ``dt_s`` seconds the agent
+    picks, per user, a **cut** (blocks ``1..k`` run on the device, the rest in the cloud), a **bit width**
+    for the uploaded tensor, and **shares** of the cloud's compute (and of the uplink cell in
+    shared-uplink scenarios). Tasks flow through a device -> uplink -> cloud pipeline of exact FIFO
+    queues; the uplink follows a bandwidth trace (synthetic or real) exactly, through drops and outages.
+    The system model is DESIGN.md §1; RAP / JM-MPRA are our formulation after the TMC 2024 abstract.
+
+    ## Action Space
+
+    `Dict`:
+
+    | key | space | meaning |
+    |---|---|---|
+    | `split` | `MultiDiscrete([Kmax+1] * N)` | cut per user: 0 = cloud-only, `K_i` = device-only. An index above the user's own `K_i` (padding, for models with fewer cuts) means device-only. |
+    | `bits` | `MultiDiscrete([len(bits)] * N)` | index into the scenario's `bits` (e.g. 32, 16, 8, 4, 2); ignored at cloud-only and device-only cuts |
+    | `compute_share` | `Box(0, 1, (N,))` | raw cloud share; normalised over the users that upload as `max(s, min_share) / sum` (all zero -> equal shares) |
+    | `uplink_share` | `Box(0, 1, (N,))` | only when `shared_uplink`: share of the cell, normalised like `compute_share` |
+
+    ## Observation Space
+
+    `Dict` in physical units (use `rapgym.envs.wrappers.NormalizedFlatObservation` for learning):
+
+    | key | shape | unit | meaning |
+    |---|---|---|---|
+    | `bandwidth` | `(N, H)` | Mbit/s | measured uplink capacity of each of the last `H` slots, oldest first (history only) |
+    | `queue` | `(N, 3)` | s | remaining device / uplink / cloud work of each user at the slot start |
+    | `profile` | `(N, Kmax+1, 3 + len(bits))` | s, s, bytes, pp | per cut: device latency (device factor applied), cloud latency on the whole cloud, fp32 bytes crossing, accuracy loss per bit width; zero where padded |
+    | `cut_mask` | `(N, Kmax+1)` | 0/1 | 1 where the cut exists for the user's model |
+    | `cloud_load` | `(1,)` | - | cloud work offered in the last slot / slot length |
+
+    ## Rewards
+
+    For each task of the slot, `cost = latency / latency_ref_s + acc_weight * acc_loss + miss_penalty *
+    [latency > deadline]`; a dropped task costs `drop_penalty`. The reward is `-mean(cost)` over the
+    tasks that arrived in the slot, 0 if none. The latency of a task is exact at dispatch, so the
+    reward belongs to the action that caused it.
+
+    ## Starting State
+
+    Empty queues at `t = 0`; every `reset` draws new uplink traces (or picks real ones), a random start
+    offset in each, and the arrival phases (periodic) or times (Poisson) from the env's RNG.
+
+    ## Episode End
+
+    Never terminated; truncated after `episode_slots` slots. The last step's `info["episode"]` holds the
+    episode summary (mean / p95 latency, accuracy, deadline-miss and drop rates, cloud load, return).
+
+    ## Arguments
+
+    | argument | default | meaning |
+    |---|---|---|
+    | `scenario` | `"default"` | preset name (`rapgym.configs.scenario.available_scenarios()`), dict or `ScenarioConfig` |
+    | `render_mode` | `None` | `"ansi"` or `"rgb_array"` |
+    | `profiles` | `None` | one `DNNProfile` per user instead of the library's |
+    | `**overrides` | | any scenario field, e.g. `num_users=8, deadline_s=[0.2]` (validated) |
+
+    ## Version History
+
+    * v0: initial version.
+    """
+
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 10}
+
+    def __init__(self, scenario: str | dict[str, Any] | ScenarioConfig = "default", render_mode: str | None = None,
+                 profiles: Sequence[DNNProfile] | None = None, **overrides: Any) -> None:
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode {render_mode!r} unknown; allowed: None, 'ansi', 'rgb_array'")
+        self.config = load_scenario(scenario, **overrides)
+        self.sim = Simulator(self.config, profiles)
+        self.render_mode = render_mode
+        cfg, sim = self.config, self.sim
+        n, kmax1, nb = cfg.num_users, sim.features.shape[1], len(cfg.bits)
+        self.num_users = n
+        action = {
+            "split": spaces.MultiDiscrete(np.full(n, kmax1, dtype=np.int64)),
+            "bits": spaces.MultiDiscrete(np.full(n, nb, dtype=np.int64)),
+            "compute_share": spaces.Box(0.0, 1.0, (n,), np.float32),
+        }
+        if cfg.shared_uplink:
+            action["uplink_share"] = spaces.Box(0.0, 1.0, (n,), np.float32)
+        self.action_space = spaces.Dict(action)
+        self.observation_space = spaces.Dict({
+            "bandwidth": spaces.Box(0.0, np.inf, (n, cfg.history), np.float32),
+            "queue": spaces.Box(0.0, np.inf, (n, 3), np.float32),
+            "profile": spaces.Box(0.0, np.inf, sim.features.shape, np.float32),
+            "cut_mask": spaces.MultiBinary((n, kmax1)),
+            "cloud_load": spaces.Box(0.0, np.inf, (1,), np.float32),
+        })
+        self._profile_obs = sim.features.astype(np.float32)
+        self._profile_obs.flags.writeable = False
+        self._cut_mask = sim.cut_mask.copy()
+        self._cut_mask.flags.writeable = False
+        self._ones = np.ones(n)
+        self._cloud_load = 0.0
+        self._return = 0.0
+        self._last_action: tuple[np.ndarray, np.ndarray] | None = None
+
+    # ------------------------------------------------------------------ gymnasium API
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
+              ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """Start an episode. ``options={"traces": [...]}`` replaces the drawn uplink traces (for tests)."""
+        super().reset(seed=seed)
+        traces: Sequence[BandwidthTrace] | None = (options or {}).get("traces")
+        self.sim.reset(self.np_random, traces=traces)
+        self._cloud_load = 0.0
+        self._return = 0.0
+        self._last_action = None
+        return self._observation(), {}
+
+    def step(self, action: dict[str, Any]) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
+        if self.sim.slot >= self.config.episode_slots:
+            raise RuntimeError("step() called after the episode was truncated; call reset()")
+        split, bits, compute, uplink = self._parse_action(action)
+        stats = self.sim.step(split, bits, compute, uplink)
+        dt = self.config.dt_s
+        tasks = stats[_S["tasks"]]
+        reward = -stats[_S["cost_sum"]] / tasks if tasks > 0 else 0.0
+        completed = stats[_S["completed"]]
+        self._cloud_load = stats[_S["cloud_work_s"]] / dt
+        self._return += reward
+        self._last_action = (split, bits)
+        info = {
+            "tasks": int(tasks),
+            "completed": int(completed),
+            "dropped": int(stats[_S["dropped"]]),
+            "deadline_misses": int(stats[_S["missed"]]),
+            "mean_latency_s": stats[_S["latency_sum"]] / completed if completed > 0 else 0.0,
+            "max_latency_s": stats[_S["latency_max"]],
+            "mean_accuracy": stats[_S["accuracy_sum"]] / completed if completed > 0 else 0.0,
+            "cloud_load": self._cloud_load,
+            "uplink_mbps": stats[_S["uplink_bits"]] / dt / 1e6,
+        }
+        truncated = self.sim.slot >= self.config.episode_slots
+        if truncated:
+            info["episode"] = self.episode_summary()
+        return self._observation(), float(reward), False, truncated, info
+
+    def render(self) -> str | np.ndarray | None:
+        if self.render_mode == "ansi":
+            return render_ansi(self)
+        if self.render_mode == "rgb_array":
+            return render_rgb(self)
+        return None
+
+    # ------------------------------------------------------------------ helpers
+    def _parse_action(self, action: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        if not isinstance(action, dict):
+            raise ActionError(f"action must be a dict with keys {sorted(self.action_space.spaces)}, got {type(action).__name__}")
+        try:
+            split = np.asarray(action["split"])
+            bits = np.asarray(action["bits"])
+            compute = np.asarray(action["compute_share"])
+            uplink = np.asarray(action["uplink_share"]) if self.config.shared_uplink else self._ones
+        except KeyError as exc:
+            raise ActionError(f"action is missing key {exc.args[0]!r}; required keys: {sorted(self.action_space.spaces)}") from None
+        n = self.num_users
+        for name, value in (("split", split), ("bits", bits), ("compute_share", compute), ("uplink_share", uplink)):
+            if value.shape != (n,):
+                raise ActionError(f"action field {name!r} has shape {value.shape}; expected ({n},)")
+        return _as_index("split", split), _as_index("bits", bits), _as_share("compute_share", compute), \
+            _as_share("uplink_share", uplink)
+
+    def _observation(self) -> dict[str, np.ndarray]:
+        t, hist = self.sim.slot, self.config.history
+        return {
+            "bandwidth": self.sim.slot_rate_mbps[:, t:t + hist].copy(),
+            "queue": self.sim.backlog.copy(),
+            "profile": self._profile_obs,
+            "cut_mask": self._cut_mask,
+            "cloud_load": np.array([self._cloud_load], dtype=np.float32),
+        }
+
+    def episode_summary(self) -> dict[str, float]:
+        """Metrics over every task that arrived so far in the episode (dropped tasks excluded from latency)."""
+        sim = self.sim
+        arrived = np.zeros(sim.arr_t.shape[0], dtype=bool)
+        for i in range(self.num_users):
+            arrived[sim.arr_ptr[i]:sim.cursor[i]] = True
+        latency = sim.task_latency[arrived]
+        done = latency >= 0
+        users = sim.task_user[arrived][done]
+        lat = latency[done]
+        total = int(arrived.sum())
+        return {
+            "tasks": total,
+            "mean_latency_s": float(lat.mean()) if lat.size else 0.0,
+            "p95_latency_s": float(np.percentile(lat, 95)) if lat.size else 0.0,
+            "mean_accuracy": float((sim.base_accuracy[users] - sim.task_acc_loss[arrived][done]).mean()) if lat.size else 0.0,
+            "deadline_miss_rate": float((lat > sim.deadline[users]).sum() / total) if total else 0.0,
+            "drop_rate": float((~done).sum() / total) if total else 0.0,
+            "return": float(self._return),
+            "slots": int(sim.slot),
+        }

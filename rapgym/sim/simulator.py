@@ -1,0 +1,199 @@
+"""The multi-user end-cloud simulator: scenario -> profiles, traces, arrivals, queues (no gymnasium).
+
+``Simulator`` owns the episode's random draws (uplink traces, their start offsets, arrivals) and the
+queue state, and advances one slot per :meth:`Simulator.step` through the numba kernel of
+:mod:`rapgym.sim.pipeline`. The environment adds only the Gymnasium interface on top.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from rapgym.configs.scenario import ScenarioConfig
+from rapgym.sim import pipeline
+from rapgym.sim.arrivals import episode_arrivals
+from rapgym.sim.profile import DNNProfile
+from rapgym.sim.trace import MBIT, BandwidthTrace
+
+__all__ = ["ActionError", "Simulator", "SlotResult"]
+
+_STATUS_FIELD = {
+    pipeline.STATUS_BAD_SPLIT: "split",
+    pipeline.STATUS_BAD_BITS: "bits",
+    pipeline.STATUS_BAD_COMPUTE_SHARE: "compute_share",
+    pipeline.STATUS_BAD_UPLINK_SHARE: "uplink_share",
+}
+
+
+class ActionError(ValueError):
+    """An action is outside the action space; the message names the field and the allowed values."""
+
+
+class SlotResult:
+    """Aggregates of one slot, read from the kernel's ``stats`` array (see ``pipeline.STAT_INDEX``)."""
+
+    __slots__ = tuple(pipeline.STAT_INDEX)
+
+    def __init__(self, stats: np.ndarray) -> None:
+        for name, idx in pipeline.STAT_INDEX.items():
+            setattr(self, name, float(stats[idx]))
+
+
+def load_user_profiles(config: ScenarioConfig) -> list[DNNProfile]:
+    """The profile of each user: ``config.models`` cycled, on ``config.device`` / ``config.cloud``."""
+    from rapgym.sim.profile_library import load_profile
+
+    cache: dict[str, DNNProfile] = {}
+    out = []
+    for model in config.per_user("models"):
+        if model not in cache:
+            cache[model] = load_profile(model, device=config.device, cloud=config.cloud, bits=tuple(config.bits))
+        out.append(cache[model])
+    return out
+
+
+class Simulator:
+    """Slot-level simulator of N users sharing a cloud (and optionally an uplink cell).
+
+    Args:
+        config: validated scenario.
+        profiles: one profile per user (default: loaded from the library by ``config.models``); each must
+            offer every bit width of ``config.bits``.
+    """
+
+    def __init__(self, config: ScenarioConfig, profiles: Sequence[DNNProfile] | None = None) -> None:
+        self.config = config
+        n = config.num_users
+        profiles = list(profiles) if profiles is not None else load_user_profiles(config)
+        if len(profiles) != n:
+            raise ValueError(f"got {len(profiles)} profiles for num_users={n}; pass one per user")
+        bits = tuple(config.bits)
+        self.profiles = [p if p.bits == bits else p.with_bits(bits) for p in profiles]
+        self.bits = np.asarray(bits, dtype=np.int64)
+        self.num_cuts = np.array([p.num_cuts for p in self.profiles], dtype=np.int64)
+        kmax1 = int(self.num_cuts.max())
+        nb = len(bits)
+        factor = np.asarray(config.per_user("device_factor"), dtype=np.float64)
+        # obs features per cut: device s, whole-cloud s, fp32 bytes, acc loss per bit width
+        features = np.zeros((n, kmax1, 3 + nb))
+        for i, p in enumerate(self.profiles):
+            k1 = p.num_cuts
+            features[i, :k1, 0] = p.device_s * factor[i]
+            features[i, :k1, 1] = p.cloud_s / config.cloud_capacity
+            features[i, :k1, 2] = p.tx_bytes
+            features[i, :k1, 3:] = p.acc_loss
+        self.features = features
+        self.cut_mask = (np.arange(kmax1)[None, :] < self.num_cuts[:, None]).astype(np.int8)
+        table = features.copy()
+        table[:, :, pipeline.TAB_TX_BITS] *= 8.0
+        self._table = table
+        self._bit_scale = self.bits / 32.0
+        self.deadline = np.asarray(config.per_user("deadline_s"), dtype=np.float64)
+        self.base_accuracy = np.array([p.base_accuracy for p in self.profiles])
+        self.fps = np.asarray(config.per_user("fps"), dtype=np.float64)
+        self.params = np.zeros(len(pipeline.PARAM_INDEX))
+        for name, value in (("min_share", config.min_share), ("header_bits", 8.0 * config.header_bytes),
+                            ("rtt_s", config.rtt_s), ("latency_ref_s", config.latency_ref_s),
+                            ("acc_weight", config.acc_weight), ("miss_penalty", config.miss_penalty),
+                            ("drop_penalty", config.drop_penalty), ("max_backlog_s", config.max_backlog_s),
+                            ("shared_uplink", float(config.shared_uplink))):
+            self.params[pipeline.PARAM_INDEX[name]] = value
+        self.cost_weights = self.params[3:7].copy()
+        self.num_links = 1 if config.shared_uplink else n
+        self.link_of_user = np.zeros(n, dtype=np.int64) if config.shared_uplink else np.arange(n, dtype=np.int64)
+        self._stats = np.zeros(len(pipeline.STAT_INDEX))
+        self.shares = np.zeros((2, n))
+        self.slot = 0
+
+    @property
+    def horizon_s(self) -> float:
+        """Episode length, s."""
+        return self.config.episode_slots * self.config.dt_s
+
+    @property
+    def now_s(self) -> float:
+        """Start of the current slot, s."""
+        return self.slot * self.config.dt_s
+
+    def reset(self, rng: np.random.Generator, traces: Sequence[BandwidthTrace] | None = None) -> None:
+        """Start an episode: draw traces (unless given, one per link), start offsets and arrivals.
+
+        Args:
+            rng: the episode's generator (the env's ``np_random``).
+            traces: explicit link traces (``1`` for a shared cell, else one per user), used as they are
+                with zero offset; by default they come from the scenario's uplink source with a random
+                start offset per link.
+        """
+        cfg = self.config
+        dt, hist = cfg.dt_s, cfg.history
+        if traces is None:
+            from rapgym.sim.uplink_sources import make_uplink_traces
+
+            traces = make_uplink_traces(cfg.uplink, rng, self.num_links, self.horizon_s + hist * dt,
+                                        dict(cfg.uplink_params), trace_dir=cfg.trace_dir, split=cfg.trace_split)
+            # the history window covers the H slots before t = 0: shift by H slots so it lies in the trace
+            link_offset = np.array([rng.uniform(0.0, t.period_s) for t in traces]) + hist * dt
+        else:
+            if len(traces) != self.num_links:
+                raise ValueError(f"got {len(traces)} traces; this scenario has {self.num_links} uplink(s)")
+            link_offset = np.zeros(self.num_links)
+        self.traces = list(traces)
+        self.trace_offset = link_offset[self.link_of_user]
+        self._tr_edges = np.concatenate([t.edges for t in self.traces])
+        self._tr_cum = np.concatenate([t.cum_bits for t in self.traces])
+        self._tr_rates = np.concatenate([t.rates_mbps * MBIT for t in self.traces])
+        self._tr_ptr = np.concatenate(([0], np.cumsum([t.edges.shape[0] for t in self.traces]))).astype(np.int64)
+        # per-slot measured throughput of each user's link over slots -H .. T-1 (Mbit/s)
+        slot_edges = (np.arange(-hist, cfg.episode_slots + 1) * dt)
+        self.slot_rate_mbps = np.empty((cfg.num_users, slot_edges.shape[0] - 1), dtype=np.float32)
+        for lnk, trace in enumerate(self.traces):
+            users = self.link_of_user == lnk
+            tau = slot_edges[None, :] + self.trace_offset[users][:, None]
+            cap = trace.capacity(tau)
+            self.slot_rate_mbps[users] = np.diff(cap, axis=1) / dt / MBIT
+        self.arr_t, self.arr_ptr = episode_arrivals(rng, cfg.arrival, self.fps, self.horizon_s)
+        self.cursor = self.arr_ptr[:-1].copy()
+        self.task_latency = np.zeros(self.arr_t.shape[0])
+        self.task_acc_loss = np.zeros(self.arr_t.shape[0])
+        self.task_user = np.repeat(np.arange(cfg.num_users), np.diff(self.arr_ptr))
+        self.state = np.zeros((cfg.num_users, 3))
+        self.backlog = np.zeros((cfg.num_users, 3), dtype=np.float32)
+        self.slot = 0
+
+    def step(self, split: np.ndarray, bits_idx: np.ndarray, compute_share: np.ndarray,
+             uplink_share: np.ndarray) -> np.ndarray:
+        """Dispatch the current slot's arrivals with the given per-user decision; returns ``stats``.
+
+        The kernel is specialised on the arrays' dtypes (integer splits and bits, float shares), so callers
+        need not convert them.
+
+        Raises:
+            ActionError: an entry is outside its range (nothing is changed).
+        """
+        dt = self.config.dt_s
+        t0 = self.slot * dt
+        status = pipeline.run_slot(
+            t0, t0 + dt, self.arr_t, self.arr_ptr, self.cursor, split, bits_idx, compute_share, uplink_share,
+            self._table, self.num_cuts, self._bit_scale, self.deadline, self.base_accuracy, self.trace_offset, self.link_of_user,
+            self._tr_edges, self._tr_cum, self._tr_rates, self._tr_ptr, self.params, self.state,
+            self.task_latency, self.task_acc_loss, self._stats, self.shares, self.backlog)
+        if status != pipeline.STATUS_OK:
+            self._raise_action_error(status)
+        self.slot += 1
+        return self._stats
+
+    def _raise_action_error(self, status: int) -> None:
+        name = _STATUS_FIELD[status]
+        allowed = {
+            "split": f"integers in [0, {self._table.shape[1] - 1}]",
+            "bits": f"integers in [0, {len(self.bits) - 1}] indexing bit widths {self.bits.tolist()}",
+            "compute_share": "finite floats in [0, 1]",
+            "uplink_share": "finite floats in [0, 1]",
+        }[name]
+        raise ActionError(f"action field {name!r} is out of range; allowed: {allowed}")
+
+    def queue_backlog(self) -> np.ndarray:
+        """``(N, 3)`` remaining device / uplink / cloud work of each user at the current slot start, s (float32)."""
+        return self.backlog
