@@ -143,10 +143,19 @@ class MultiUserEndCloudEnv(gym.Env):
     # ------------------------------------------------------------------ gymnasium API
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
               ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        """Start an episode. ``options={"traces": [...]}`` replaces the drawn uplink traces (for tests)."""
+        """Start an episode.
+
+        ``options`` may hold ``"traces"`` (one :class:`BandwidthTrace` per uplink, used from t = 0) and
+        ``"arrivals"`` (sorted arrival times per user, s) to replace the random draws, e.g. to replay a
+        recorded episode.
+        """
         super().reset(seed=seed)
-        traces: Sequence[BandwidthTrace] | None = (options or {}).get("traces")
-        self.sim.reset(self.np_random, traces=traces)
+        options = options or {}
+        unknown = sorted(set(options) - {"traces", "arrivals"})
+        if unknown:
+            raise ValueError(f"unknown reset option(s) {unknown}; allowed: 'traces', 'arrivals'")
+        traces: Sequence[BandwidthTrace] | None = options.get("traces")
+        self.sim.reset(self.np_random, traces=traces, arrivals=options.get("arrivals"))
         self._cloud_load = 0.0
         self._return = 0.0
         self._last_action = None

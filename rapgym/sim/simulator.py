@@ -54,6 +54,18 @@ def load_user_profiles(config: ScenarioConfig) -> list[DNNProfile]:
     return out
 
 
+def _pack_arrivals(arrivals: Sequence[np.ndarray], num_users: int) -> tuple[np.ndarray, np.ndarray]:
+    """Flatten per-user arrival times into ``(times, ptr)``, checking count, order and finiteness."""
+    if len(arrivals) != num_users:
+        raise ValueError(f"got arrivals for {len(arrivals)} users; expected {num_users}")
+    parts = [np.asarray(a, dtype=np.float64).ravel() for a in arrivals]
+    for i, a in enumerate(parts):
+        if not np.all(np.isfinite(a)) or np.any(a < 0) or np.any(np.diff(a) < 0):
+            raise ValueError(f"arrivals of user {i} must be finite, >= 0 and sorted")
+    ptr = np.concatenate(([0], np.cumsum([a.shape[0] for a in parts]))).astype(np.int64)
+    return (np.concatenate(parts) if parts else np.zeros(0)), ptr
+
+
 class Simulator:
     """Slot-level simulator of N users sharing a cloud (and optionally an uplink cell).
 
@@ -117,7 +129,8 @@ class Simulator:
         """Start of the current slot, s."""
         return self.slot * self.config.dt_s
 
-    def reset(self, rng: np.random.Generator, traces: Sequence[BandwidthTrace] | None = None) -> None:
+    def reset(self, rng: np.random.Generator, traces: Sequence[BandwidthTrace] | None = None,
+              arrivals: Sequence[np.ndarray] | None = None) -> None:
         """Start an episode: draw traces (unless given, one per link), start offsets and arrivals.
 
         Args:
@@ -125,6 +138,7 @@ class Simulator:
             traces: explicit link traces (``1`` for a shared cell, else one per user), used as they are
                 with zero offset; by default they come from the scenario's uplink source with a random
                 start offset per link.
+            arrivals: explicit sorted arrival times per user, s (default: drawn from the arrival process).
         """
         cfg = self.config
         dt, hist = cfg.dt_s, cfg.history
@@ -153,7 +167,10 @@ class Simulator:
             tau = slot_edges[None, :] + self.trace_offset[users][:, None]
             cap = trace.capacity(tau)
             self.slot_rate_mbps[users] = np.diff(cap, axis=1) / dt / MBIT
-        self.arr_t, self.arr_ptr = episode_arrivals(rng, cfg.arrival, self.fps, self.horizon_s)
+        if arrivals is None:
+            self.arr_t, self.arr_ptr = episode_arrivals(rng, cfg.arrival, self.fps, self.horizon_s)
+        else:
+            self.arr_t, self.arr_ptr = _pack_arrivals(arrivals, cfg.num_users)
         self.cursor = self.arr_ptr[:-1].copy()
         self.task_latency = np.zeros(self.arr_t.shape[0])
         self.task_acc_loss = np.zeros(self.arr_t.shape[0])
