@@ -1,0 +1,158 @@
+"""Validated hyperparameters of the learned agents (pydantic), read from ``configs/hyperparams/<algo>.yml``.
+
+One YAML file per algorithm, RL-Zoo style: a ``default`` entry plus optional entries named after a
+scenario. The scenario's entry is merged over ``default`` (dict values such as ``env_kwargs`` merge one level
+deep), then ``key=value`` overrides from the command line are applied, then the result
+is validated. An unknown key or a bad value fails with a :class:`HyperparamsError` naming the key.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+__all__ = ["ALGOS", "HyperparamsError", "PPOHyperparams", "SACHyperparams", "load_hyperparams", "parse_overrides", "read_file"]
+
+ALGOS = ("ppo", "sac", "hybrid")
+"""``ppo``: flat MultiDiscrete actions; ``sac``: Box actions; ``hybrid``: PPO picks cut and bits, the closed-form allocation the shares."""
+
+
+class HyperparamsError(ValueError):
+    """Hyperparameters are unknown or invalid; the message names the key."""
+
+
+class NetArch(BaseModel):
+    """Policy network: hidden layer widths of the actor (``pi``) and the critic (``vf`` / ``qf``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    net_arch: list[int] = Field([128, 128], min_length=1, description="hidden layer widths, shared by actor and critic")
+    activation_fn: Literal["tanh", "relu"] = "tanh"
+
+
+class _Common(BaseModel):
+    """Keys shared by every algorithm: environment, normalisation, logging and evaluation."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    n_envs: int = Field(1, ge=1, le=256, description="parallel environments")
+    vec_env: Literal["dummy", "subproc"] = Field("dummy", description="vector env class (subproc: one process per env)")
+    normalize_obs: bool = Field(True, description="VecNormalize running mean/std of observations (saved with the model)")
+    normalize_reward: bool = Field(False, description="VecNormalize scaling of rewards (training only)")
+    env_kwargs: dict[str, Any] = Field(default_factory=dict, description="scenario field overrides, e.g. num_users")
+    policy_kwargs: NetArch = Field(default_factory=NetArch)
+    learning_rate: float = Field(3e-4, gt=0, le=1)
+    gamma: float = Field(0.9, gt=0, le=1, description="discount per slot")
+    eval_freq: int = Field(5000, ge=1, description="environment steps between evaluations (summed over envs)")
+    eval_episodes: int = Field(4, ge=1, description="held-out episodes per evaluation")
+    checkpoint_freq: int = Field(20000, ge=1, description="environment steps between checkpoints (summed over envs)")
+    log_interval_steps: int = Field(1000, ge=1, description="environment steps between TensorBoard env-metric points")
+
+
+class PPOHyperparams(_Common):
+    """PPO (also the ``hybrid`` agent). ``share_levels`` applies to ``ppo`` only (discretised shares)."""
+
+    n_steps: int = Field(256, ge=2, description="rollout length per env")
+    batch_size: int = Field(64, ge=2)
+    n_epochs: int = Field(10, ge=1)
+    gae_lambda: float = Field(0.9, ge=0, le=1)
+    clip_range: float = Field(0.2, gt=0, le=1)
+    ent_coef: float = Field(0.0, ge=0)
+    vf_coef: float = Field(0.5, ge=0)
+    max_grad_norm: float = Field(0.5, gt=0)
+    share_levels: int = Field(5, ge=1, le=100, description="levels of a discretised share (ppo only)")
+
+
+class SACHyperparams(_Common):
+    """SAC on the ``[-1, 1]`` Box action wrapper."""
+
+    buffer_size: int = Field(100_000, ge=100)
+    learning_starts: int = Field(1000, ge=0)
+    batch_size: int = Field(256, ge=2)
+    tau: float = Field(0.005, gt=0, le=1)
+    train_freq: int = Field(1, ge=1, description="environment steps (per env) between updates")
+    gradient_steps: int = Field(1, ge=-1)
+    ent_coef: str | float = Field("auto", description="'auto', 'auto_0.1' or a fixed float")
+
+
+SCHEMAS: dict[str, type[_Common]] = {"ppo": PPOHyperparams, "sac": SACHyperparams, "hybrid": PPOHyperparams}
+
+
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """``["key=value", ...]`` to a dict; values are parsed as YAML (``3e-4``, ``[64, 64]``, ``true``).
+
+    Dotted keys set nested entries: ``policy_kwargs.net_arch=[64,64]``.
+
+    Raises:
+        HyperparamsError: an item without ``=`` or with an empty key.
+    """
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise HyperparamsError(f"hyperparameter override {item!r} must look like key=value")
+        node = out
+        *parents, leaf = key.strip().split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = yaml.safe_load(text)
+    return out
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """``base`` updated by ``extra``; dict values merge one level deep."""
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = {**out[key], **value}
+        else:
+            out[key] = value
+    return out
+
+
+def _format(algo: str, scenario: str, exc: ValidationError, schema: type[_Common]) -> str:
+    lines = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "(hyperparameters)"
+        if err["type"] == "extra_forbidden":
+            lines.append(f"unknown key {where!r}; allowed keys: {', '.join(schema.model_fields)}")
+        else:
+            lines.append(f"key {where!r}: {err['msg']} (got {err.get('input')!r})")
+    return f"invalid {algo} hyperparameters for scenario {scenario!r}: " + "; ".join(lines)
+
+
+def read_file(algo: str) -> dict[str, dict[str, Any]]:
+    """The raw entries of ``configs/hyperparams/<algo>.yml`` (``default`` plus scenario names)."""
+    if algo not in ALGOS:
+        raise HyperparamsError(f"algo {algo!r} unknown; allowed: {', '.join(ALGOS)}")
+    text = (resources.files("rapgym.configs") / "hyperparams" / f"{algo}.yml").read_text()
+    data = yaml.safe_load(text) or {}
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise HyperparamsError(f"hyperparams/{algo}.yml must map entry names to dicts of keys")
+    return data
+
+
+def load_hyperparams(algo: str, scenario: str, overrides: dict[str, Any] | None = None,
+                     entries: dict[str, dict[str, Any]] | None = None) -> _Common:
+    """Validated hyperparameters of ``algo`` on ``scenario``: ``default``, then the scenario's entry, then overrides.
+
+    Args:
+        algo: one of :data:`ALGOS`.
+        scenario: scenario name; its entry (if any) is merged over ``default``.
+        overrides: e.g. from :func:`parse_overrides`.
+        entries: the file's entries (default: the packaged ``<algo>.yml``); for tests and custom files.
+
+    Raises:
+        HyperparamsError: unknown algo, unknown key or invalid value (the message names the key).
+    """
+    entries = read_file(algo) if entries is None else entries
+    data = _merge(entries.get("default", {}), entries.get(scenario, {}))
+    data = _merge(data, overrides or {})
+    schema = SCHEMAS[algo]
+    try:
+        return schema(**data)
+    except ValidationError as exc:
+        raise HyperparamsError(_format(algo, scenario, exc, schema)) from None
