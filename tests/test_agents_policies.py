@@ -1,0 +1,213 @@
+"""Reference policies against brute force, action-space safety and bad input (issue 5)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rapgym.agents import available_policies, make_policy
+from rapgym.envs.multi_user_end_cloud import MultiUserEndCloudEnv
+from rapgym.sim.profile import DNNProfile
+
+BITS = (32, 16, 8, 4, 2)
+
+
+def random_profile(rng: np.random.Generator, num_cuts: int) -> DNNProfile:
+    """A random but valid profile with ``num_cuts`` cuts (device rising, cloud falling, losses zero where required)."""
+    dev = np.concatenate(([0.0], np.cumsum(rng.uniform(0.001, 0.08, num_cuts - 1))))
+    cloud = np.concatenate((np.cumsum(rng.uniform(0.0005, 0.01, num_cuts - 1))[::-1], [0.0]))
+    tx = rng.uniform(1e3, 3e5, num_cuts)
+    acc = rng.uniform(0.0, 6.0, (num_cuts, len(BITS)))
+    acc[0] = acc[-1] = 0.0
+    acc[:, 0] = 0.0
+    return DNNProfile(name="rand", cut_names=tuple(f"c{k}" for k in range(num_cuts)), device_s=dev, cloud_s=cloud,
+                      tx_bytes=tx, acc_loss=acc, base_accuracy=70.0)
+
+
+def random_env(rng: np.random.Generator, max_users: int = 6, max_cuts: int = 7) -> MultiUserEndCloudEnv:
+    n = int(rng.integers(1, max_users + 1))
+    profiles = [random_profile(rng, int(rng.integers(2, max_cuts + 1))) for _ in range(n)]
+    return MultiUserEndCloudEnv("default", num_users=n, profiles=profiles, shared_uplink=bool(rng.integers(2)),
+                                rtt_s=float(rng.uniform(0, 0.05)), header_bytes=int(rng.integers(0, 200)),
+                                fps=list(rng.uniform(1, 30, n)), acc_weight=float(rng.uniform(0.01, 0.5)),
+                                latency_ref_s=float(rng.uniform(0.05, 0.5)))
+
+
+def random_obs(rng: np.random.Generator, env: MultiUserEndCloudEnv) -> dict[str, np.ndarray]:
+    n, hist = env.num_users, env.config.history
+    bw = rng.exponential(8.0, (n, hist)) * (rng.random((n, hist)) > 0.1)
+    return {"bandwidth": bw.astype(np.float32), "queue": (rng.exponential(0.1, (n, 3)) * (rng.random((n, 3)) > 0.3)).astype(np.float32),
+            "profile": env.sim.features.astype(np.float32), "cut_mask": env.sim.cut_mask.copy(),
+            "cloud_load": np.array([rng.uniform(0, 2)], dtype=np.float32)}
+
+
+def legal_candidates(env: MultiUserEndCloudEnv, obs: dict[str, np.ndarray], i: int):
+    """Every legal (cut, bits index, device s, cloud s, uploaded bits, acc loss pp) of user ``i``, by plain loops."""
+    prof = obs["profile"][i].astype(np.float64)
+    k_dev = int(np.flatnonzero(obs["cut_mask"][i])[-1])
+    header = 8.0 * env.config.header_bytes
+    for k in range(k_dev + 1):
+        for j, b in enumerate(env.config.bits):
+            if (k == 0 or k == k_dev) and b != 32:
+                continue
+            if k == k_dev:
+                yield k, j, prof[k, 0], 0.0, 0.0, 0.0
+            else:
+                scale = b / 32.0 if k > 0 else 1.0
+                yield k, j, prof[k, 0], prof[k, 1], 8.0 * prof[k, 2] * scale + header, prof[k, 3 + j]
+
+
+def rap_brute_force(env, obs, i, b0_mbps):
+    """RAP objective of every candidate of user ``i``: dict (cut, bits index) -> value."""
+    cfg, n = env.config, env.num_users
+    hist = np.maximum(obs["bandwidth"][i, -5:].astype(np.float64), 1e-3)
+    bw = len(hist) / np.sum(1.0 / hist)
+    om = bw / (bw + b0_mbps)
+    f = 1.0 / n
+    w = 1.0 / n if cfg.shared_uplink else 1.0
+    qd, qu, qc = obs["queue"][i].astype(np.float64)
+    out = {}
+    for k, j, dev, cloud, bits, acc in legal_candidates(env, obs, i):
+        if bits == 0.0 and cloud == 0.0 and k == int(np.flatnonzero(obs["cut_mask"][i])[-1]):
+            lat = qd + dev
+        else:
+            up = max(qd + dev, qu) + bits / (w * bw * 1e6) + cfg.rtt_s / 2
+            lat = max(up, qc) + cloud / f + cfg.rtt_s / 2
+        out[(k, j)] = om * acc * cfg.acc_weight + (1 - om) * lat / cfg.latency_ref_s
+    return out
+
+
+def test_rap_equals_brute_force_argmin_of_its_objective():
+    rng = np.random.default_rng(1)
+    checked = 0
+    while checked < 1000:
+        env = random_env(rng)
+        for _ in range(5):
+            obs = random_obs(rng, env)
+            b0 = float(rng.uniform(0.5, 30))
+            action, _ = make_policy("rap", env, b0_mbps=b0).predict(obs)
+            for i in range(env.num_users):
+                values = rap_brute_force(env, obs, i, b0)
+                got = values[(int(action["split"][i]), int(action["bits"][i]))]
+                assert got == pytest.approx(min(values.values()), rel=1e-9, abs=1e-12)
+            checked += 1
+
+
+def test_neurosurgeon_equals_brute_force_latency_argmin():
+    rng = np.random.default_rng(2)
+    for _ in range(300):
+        env = random_env(rng)
+        obs = random_obs(rng, env)
+        cfg, n = env.config, env.num_users
+        action, _ = make_policy("neurosurgeon", env).predict(obs)
+        assert np.all(action["bits"] == cfg.bits.index(32))
+        for i in range(n):
+            bw = max(float(obs["bandwidth"][i, -1]), 1e-3) * 1e6 * (1.0 / n if cfg.shared_uplink else 1.0)
+            lat = {}
+            for k, j, dev, cloud, bits, _acc in legal_candidates(env, obs, i):
+                if cfg.bits[j] == 32:
+                    lat[k] = dev if bits == 0.0 else dev + bits / bw + cfg.rtt_s + cloud * n
+            assert lat[int(action["split"][i])] == pytest.approx(min(lat.values()), rel=1e-9)
+
+
+def test_accuracy_budget_respects_budget_and_is_latency_optimal():
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        env = random_env(rng)
+        obs = random_obs(rng, env)
+        cfg, n = env.config, env.num_users
+        action, _ = make_policy("accuracy-budget", env, budget_pp=1.5).predict(obs)
+        for i in range(n):
+            bw = max(float(obs["bandwidth"][i, -1]), 1e-3) * 1e6 * (1.0 / n if cfg.shared_uplink else 1.0)
+            lat = {(k, j): (dev if bits == 0.0 else dev + bits / bw + cfg.rtt_s + cloud * n)
+                   for k, j, dev, cloud, bits, acc in legal_candidates(env, obs, i) if acc <= 1.5}
+            assert lat[(int(action["split"][i]), int(action["bits"][i]))] == pytest.approx(min(lat.values()), rel=1e-9)
+
+
+def test_jm_mpra_reports_rounds_and_converges():
+    rng = np.random.default_rng(4)
+    for _ in range(50):
+        env = random_env(rng)
+        pol = make_policy("jm-mpra", env, max_rounds=30)
+        pol.predict(random_obs(rng, env))
+        assert 1 <= pol.last_rounds <= 30
+
+
+def test_iao_uses_fp32_and_shares_sum_at_most_one():
+    rng = np.random.default_rng(5)
+    for _ in range(100):
+        env = random_env(rng)
+        obs = random_obs(rng, env)
+        action, _ = make_policy("iao", env).predict(obs)
+        assert np.all(action["bits"] == env.config.bits.index(32))
+        assert action["compute_share"].sum() <= 1.0 + 1e-5
+
+
+OBS_POLICIES = [p for p in available_policies() if p != "oracle"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), scale=st.sampled_from([0.0, 1e-6, 1.0, 1e3, 1e9]))
+def test_no_policy_emits_an_action_outside_the_space(seed, scale):
+    rng = np.random.default_rng(seed)
+    env = random_env(rng, max_users=5)
+    obs = random_obs(rng, env)
+    obs["bandwidth"] = (obs["bandwidth"] * scale).astype(np.float32)
+    obs["queue"] = (obs["queue"] * scale).astype(np.float32)
+    for name in OBS_POLICIES:
+        action, state = make_policy(name, env).predict(obs)
+        assert state is None
+        assert env.action_space.contains(action), (name, action)
+
+
+def test_actions_step_the_env_on_the_default_scenario():
+    env = MultiUserEndCloudEnv("shared-cell", num_users=3, episode_slots=5)
+    for name in available_policies():
+        obs, _ = env.reset(seed=0)
+        pol = make_policy(name, env)
+        for _ in range(5):
+            action, _ = pol.predict(obs)
+            assert env.action_space.contains(action), name
+            obs, *_ = env.step(action)
+
+
+def test_unknown_policy_lists_the_allowed_ones():
+    env = random_env(np.random.default_rng(0))
+    with pytest.raises(ValueError, match="unknown policy 'rapp'.*allowed: rap, rap-equal, jm-mpra"):
+        make_policy("rapp", env)
+
+
+def test_unknown_option_is_named_with_the_allowed_ones():
+    env = random_env(np.random.default_rng(0))
+    with pytest.raises(ValueError, match=r"unknown option\(s\) \['b0'\]; allowed: .*b0_mbps"):
+        make_policy("rap", env, b0=3.0)
+    with pytest.raises(ValueError, match="unknown option"):
+        make_policy("rap-equal", env, shares="closed-form")
+    with pytest.raises(ValueError, match="none"):
+        make_policy("device-only", env, seed=1)
+
+
+@pytest.mark.parametrize(("name", "options", "match"), [
+    ("rap", {"b0_mbps": -1.0}, "b0_mbps"), ("rap", {"estimator": "oracle"}, "estimator 'oracle' unknown"),
+    ("rap", {"omega_form": "cubic"}, "omega_form"), ("rap", {"estimator_options": {"beta": 1}}, "beta"),
+    ("jm-mpra", {"max_rounds": 0}, "max_rounds"), ("accuracy-budget", {"budget_pp": -1}, "budget_pp"),
+    ("iao", {"iterations": 0}, "iterations"),
+])
+def test_bad_option_values(name, options, match):
+    env = random_env(np.random.default_rng(0))
+    with pytest.raises(ValueError, match=match):
+        make_policy(name, env, **options)
+
+
+@pytest.mark.parametrize("name", ["rap", "jm-mpra", "neurosurgeon", "accuracy-budget", "iao"])
+def test_a_profile_without_legal_cuts_is_refused(name):
+    rng = np.random.default_rng(0)
+    env = random_env(rng)
+    obs = random_obs(rng, env)
+    mask = obs["cut_mask"].copy()
+    mask[0] = 0
+    obs["cut_mask"] = mask
+    with pytest.raises(ValueError, match=r"user\(s\) \[0\] have no legal cut"):
+        make_policy(name, env).predict(obs)
