@@ -68,13 +68,17 @@ def rap_brute_force(env, obs, i, b0_mbps):
     f = 1.0 / n
     w = 1.0 / n if cfg.shared_uplink else 1.0
     qd, qu, qc = obs["queue"][i].astype(np.float64)
+    fps = cfg.per_user("fps")[i]
+    tasks = fps * cfg.dt_s
     out = {}
     for k, j, dev, cloud, bits, acc in legal_candidates(env, obs, i):
         if bits == 0.0 and cloud == 0.0 and k == int(np.flatnonzero(obs["cut_mask"][i])[-1]):
-            lat = qd + dev
+            lat, bottleneck = qd + dev, dev
         else:
             up = max(qd + dev, qu) + bits / (w * bw * 1e6) + cfg.rtt_s / 2
             lat = max(up, qc) + cloud / f + cfg.rtt_s / 2
+            bottleneck = max(dev, bits / (w * bw * 1e6), cloud / f)
+        lat += max(bottleneck - 1.0 / fps, 0.0) * max(tasks - 1.0, 0.0) / 2.0  # the slot's tasks queue at the bottleneck
         out[(k, j)] = om * acc * cfg.acc_weight + (1 - om) * lat / cfg.latency_ref_s
     return out
 

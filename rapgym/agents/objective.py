@@ -7,7 +7,10 @@ uplink share ``w``) and compute share ``f``, on queues with backlogs ``q = (q_de
     uploading:    T = max(max(q_dev + device_s, q_up) + bits / (w B) + rtt/2, q_cloud) + cloud_s / f + rtt/2
 
 which is the pipeline of DESIGN.md §1 for one task at constant bandwidth (with ``q = 0`` it is the
-classic ``device + bits/B + rtt + cloud/f``). It is non-decreasing in device s, bits, cloud s.
+classic ``device + bits/B + rtt + cloud/f``). With a stream of ``m`` tasks per slot spaced ``1/fps`` apart
+the ``j``-th waits ``j * max(0, s_b - 1/fps)`` more, ``s_b = max(device, bits/(wB), cloud/f)`` the bottleneck
+stage (exact for a deterministic tandem of FIFO stages), so the slot's mean latency adds
+``max(0, s_b - 1/fps) * max(m - 1, 0) / 2``. Both are non-decreasing in device s, bits and cloud s.
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ def omega(bandwidth_mbps: np.ndarray, form: str, b0_mbps: float, omega_const: fl
 
 
 def latency_estimate(cands: Candidates, bandwidth_mbps: np.ndarray, compute_share: np.ndarray,
-                     uplink_share: np.ndarray, rtt_s: float, queue_s: np.ndarray | None = None) -> np.ndarray:
+                     uplink_share: np.ndarray, rtt_s: float, queue_s: np.ndarray | None = None,
+                     stream: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """``(N, C)`` estimated latency ``T`` of every candidate, s (invalid candidates: ``inf``).
 
     Args:
@@ -45,6 +49,8 @@ def latency_estimate(cands: Candidates, bandwidth_mbps: np.ndarray, compute_shar
         compute_share, uplink_share: ``(N,)`` shares assumed for each user if it uploads (> 0).
         rtt_s: round-trip time, s.
         queue_s: ``(N, 3)`` device / uplink / cloud backlog, s; ``None`` plans on empty queues.
+        stream: ``(fps, tasks_per_slot)``, each ``(N,)``, to average over the slot's stream of tasks;
+            ``None`` plans for one task.
     """
     rate = np.maximum(np.asarray(bandwidth_mbps, dtype=np.float64), FLOOR_MBPS) * 1e6 * uplink_share
     q = np.zeros((cands.split.shape[0], 3)) if queue_s is None else np.asarray(queue_s, dtype=np.float64)
@@ -52,4 +58,10 @@ def latency_estimate(cands: Candidates, bandwidth_mbps: np.ndarray, compute_shar
     tx_done = np.maximum(dev_done, q[:, 1:2]) + cands.tx_bits / rate[:, None] + 0.5 * rtt_s
     cloud_done = np.maximum(tx_done, q[:, 2:3]) + cands.cloud_s / compute_share[:, None] + 0.5 * rtt_s
     lat = np.where(cands.uploads, cloud_done, dev_done)
+    if stream is not None:
+        fps, tasks = stream
+        tx_s = cands.tx_bits / rate[:, None]
+        cloud_s = cands.cloud_s / compute_share[:, None]
+        bottleneck = np.where(cands.uploads, np.maximum(np.maximum(cands.device_s, tx_s), cloud_s), cands.device_s)
+        lat = lat + np.maximum(bottleneck - 1.0 / fps[:, None], 0.0) * (np.maximum(tasks - 1.0, 0.0) / 2.0)[:, None]
     return np.where(cands.valid, lat, np.inf)

@@ -8,7 +8,8 @@ bits, accuracy loss) are pruned. Online, per slot and vectorised over users and 
 2. ``omega(B) = B / (B + B0)`` (or ``1 - exp(-B/B0)``, or a constant);
 3. pick ``argmin omega * acc_loss / acc_ref + (1 - omega) * T / T_ref`` with ``T`` from
    :func:`rapgym.agents.objective.latency_estimate` (queue-aware by default: the observed backlogs delay
-   each stage; ``queue_aware=False`` gives ``device + bits/B + rtt + cloud/f``), planning with equal shares.
+   each stage and the slot's ``fps * dt`` tasks queue behind each other at the bottleneck stage;
+   ``queue_aware=False`` gives ``device + bits/B + rtt + cloud/f``), planning with equal shares.
 
 The defaults ``acc_ref = 1 / acc_weight`` pp and ``T_ref = latency_ref_s`` make the objective at
 ``B = B0`` proportional to the env's cost without the deadline term. Shares: ``closed-form`` (default)
@@ -94,7 +95,8 @@ class RAP(Policy):
     def choose(self, cands: Candidates, bw: np.ndarray, weight: np.ndarray, queue: np.ndarray | None,
                compute_share: np.ndarray, uplink_share: np.ndarray) -> np.ndarray:
         """``(N,)`` column of the RAP argmin per user, for the given planning shares."""
-        lat = latency_estimate(cands, bw, compute_share, uplink_share, self.ctx.rtt_s, queue)
+        stream = (self.ctx.fps, self.ctx.fps * self.ctx.dt_s) if self.queue_aware else None
+        lat = latency_estimate(cands, bw, compute_share, uplink_share, self.ctx.rtt_s, queue, stream)
         return np.argmin(rap_objective(cands, lat, weight, self.acc_ref_pp, self.t_ref_s), axis=1)
 
     def planning_shares(self) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,72 @@
+"""Evaluate reference policies on a scenario over seeds: one table (rich), optionally CSV + markdown.
+
+    python evaluate.py --scenario default --policies rap jm-mpra neurosurgeon --seeds 0 1 2 --episode-slots 200 --out results/
+
+Policy specs take options as ``name:key=value,...`` (e.g. ``rap:b0_mbps=4,estimator="ewma"``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rapgym.configs.scenario import available_scenarios
+from rapgym.evaluation import COLUMNS, evaluate, resolve_policy, table_cells, write_csv, write_markdown
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", default="default", choices=available_scenarios())
+    parser.add_argument("--policies", nargs="+", required=True, metavar="SPEC",
+                        help="policy specs: a reference policy name, optionally name:key=value,...")
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0], help="one episode per seed")
+    parser.add_argument("--episode-slots", "--episodes-slots", dest="episode_slots", type=int, default=None,
+                        help="slots per episode (default: the scenario's)")
+    parser.add_argument("--num-users", type=int, default=None, help="override the scenario's number of users")
+    parser.add_argument("--out", type=Path, default=None, help="directory for results.csv and results.md")
+    args = parser.parse_args(argv)
+    if any(s < 0 for s in args.seeds):
+        parser.error(f"--seeds must be >= 0, got {args.seeds}")
+    if args.episode_slots is not None and args.episode_slots < 1:
+        parser.error(f"--episode-slots must be >= 1, got {args.episode_slots}")
+    if args.num_users is not None and args.num_users < 1:
+        parser.error(f"--num-users must be >= 1, got {args.num_users}")
+    for spec in args.policies:
+        try:
+            resolve_policy(spec)
+        except ValueError as exc:
+            parser.error(str(exc))
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    overrides = {} if args.num_users is None else {"num_users": args.num_users}
+    try:
+        rows = evaluate(args.scenario, args.policies, args.seeds, args.episode_slots,
+                        progress=lambda msg: console.log(msg), **overrides)
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+    title = f"{args.scenario}: seeds {args.seeds}, " + (f"{args.episode_slots} slots" if args.episode_slots else "scenario slots")
+    table = Table(title=title)
+    for _, header, _ in COLUMNS:
+        table.add_column(header, justify="left" if header == "policy" else "right")
+    for cells in table_cells(rows):
+        table.add_row(*cells)
+    console.print(table)
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        write_csv(rows, args.out / "results.csv")
+        write_markdown(rows, args.out / "results.md", title)
+        console.print(f"wrote {args.out / 'results.csv'} and {args.out / 'results.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
