@@ -20,6 +20,12 @@ __all__ = ["MultiUserEndCloudEnv", "ActionError"]
 
 _S = STAT_INDEX
 
+MAX_BANDWIDTH_MBPS = 1e5
+"""Upper bound of the bandwidth observation, Mbit/s (100 Gbit/s); larger samples are clipped."""
+
+MAX_CLOUD_LOAD = 100.0
+"""Upper bound of the cloud-load observation; larger values are clipped."""
+
 
 def _as_index(name: str, value: np.ndarray) -> np.ndarray:
     """Integer view of an index field; integral floats are accepted, anything else is an ActionError."""
@@ -67,11 +73,11 @@ class MultiUserEndCloudEnv(gym.Env):
 
     | key | shape | unit | meaning |
     |---|---|---|---|
-    | `bandwidth` | `(N, H)` | Mbit/s | measured uplink capacity of each of the last `H` slots, oldest first (history only) |
-    | `queue` | `(N, 3)` | s | remaining device / uplink / cloud work of each user at the slot start |
+    | `bandwidth` | `(N, H)` | Mbit/s | measured uplink capacity of each of the last `H` slots, oldest first (history only; clipped at 1e5) |
+    | `queue` | `(N, 3)` | s | remaining device / uplink / cloud work of each user at the slot start (at most `max_backlog_s`) |
     | `profile` | `(N, Kmax+1, 3 + len(bits))` | s, s, bytes, pp | per cut: device latency (device factor applied), cloud latency on the whole cloud, fp32 bytes crossing, accuracy loss per bit width; zero where padded |
     | `cut_mask` | `(N, Kmax+1)` | 0/1 | 1 where the cut exists for the user's model |
-    | `cloud_load` | `(1,)` | - | cloud work offered in the last slot / slot length |
+    | `cloud_load` | `(1,)` | - | cloud work offered in the last slot / slot length (clipped at 100) |
 
     ## Rewards
 
@@ -124,17 +130,15 @@ class MultiUserEndCloudEnv(gym.Env):
         if cfg.shared_uplink:
             action["uplink_share"] = spaces.Box(0.0, 1.0, (n,), np.float32)
         self.action_space = spaces.Dict(action)
-        self.observation_space = spaces.Dict({
-            "bandwidth": spaces.Box(0.0, np.inf, (n, cfg.history), np.float32),
-            "queue": spaces.Box(0.0, np.inf, (n, 3), np.float32),
-            "profile": spaces.Box(0.0, np.inf, sim.features.shape, np.float32),
-            "cut_mask": spaces.MultiBinary((n, kmax1)),
-            "cloud_load": spaces.Box(0.0, np.inf, (1,), np.float32),
-        })
         self._profile_obs = sim.features.astype(np.float32)
-        self._profile_obs.flags.writeable = False
+        self.observation_space = spaces.Dict({
+            "bandwidth": spaces.Box(0.0, MAX_BANDWIDTH_MBPS, (n, cfg.history), np.float32),
+            "queue": spaces.Box(0.0, cfg.max_backlog_s, (n, 3), np.float32),
+            "profile": spaces.Box(0.0, float(self._profile_obs.max()), sim.features.shape, np.float32),
+            "cut_mask": spaces.MultiBinary((n, kmax1)),
+            "cloud_load": spaces.Box(0.0, MAX_CLOUD_LOAD, (1,), np.float32),
+        })
         self._cut_mask = sim.cut_mask.copy()
-        self._cut_mask.flags.writeable = False
         self._ones = np.ones(n)
         self._cloud_load = 0.0
         self._return = 0.0
@@ -217,11 +221,11 @@ class MultiUserEndCloudEnv(gym.Env):
     def _observation(self) -> dict[str, np.ndarray]:
         t, hist = self.sim.slot, self.config.history
         return {
-            "bandwidth": self.sim.slot_rate_mbps[:, t:t + hist].copy(),
+            "bandwidth": np.minimum(self.sim.slot_rate_mbps[:, t:t + hist], MAX_BANDWIDTH_MBPS),
             "queue": self.sim.backlog.copy(),
-            "profile": self._profile_obs,
-            "cut_mask": self._cut_mask,
-            "cloud_load": np.array([self._cloud_load], dtype=np.float32),
+            "profile": self._profile_obs.copy(),
+            "cut_mask": self._cut_mask.copy(),
+            "cloud_load": np.array([min(self._cloud_load, MAX_CLOUD_LOAD)], dtype=np.float32),
         }
 
     def episode_summary(self) -> dict[str, float]:

@@ -16,6 +16,7 @@ from rapgym.sim import pipeline
 from rapgym.sim.arrivals import episode_arrivals
 from rapgym.sim.profile import DNNProfile
 from rapgym.sim.trace import MBIT, BandwidthTrace
+from rapgym.sim.uplink_sources import check_uplink_source, make_uplink_traces
 
 __all__ = ["ActionError", "Simulator", "SlotResult"]
 
@@ -77,6 +78,7 @@ class Simulator:
 
     def __init__(self, config: ScenarioConfig, profiles: Sequence[DNNProfile] | None = None) -> None:
         self.config = config
+        check_uplink_source(config.uplink, dict(config.uplink_params))
         n = config.num_users
         profiles = list(profiles) if profiles is not None else load_user_profiles(config)
         if len(profiles) != n:
@@ -143,8 +145,6 @@ class Simulator:
         cfg = self.config
         dt, hist = cfg.dt_s, cfg.history
         if traces is None:
-            from rapgym.sim.uplink_sources import make_uplink_traces
-
             traces = make_uplink_traces(cfg.uplink, rng, self.num_links, self.horizon_s + hist * dt,
                                         dict(cfg.uplink_params), trace_dir=cfg.trace_dir, split=cfg.trace_split)
             # the history window covers the H slots before t = 0: shift by H slots so it lies in the trace

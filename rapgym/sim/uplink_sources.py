@@ -26,7 +26,7 @@ from rapgym.sim.calibrated import CALIBRATED_SETS, generate
 from rapgym.sim.trace import BandwidthTrace
 from rapgym.sim.trace_io import TraceSet
 
-__all__ = ["SOURCE_DEFAULTS", "make_uplink_traces", "source_names"]
+__all__ = ["SOURCE_DEFAULTS", "check_uplink_source", "make_uplink_traces", "source_names"]
 
 SOURCE_DEFAULTS: dict[str, dict[str, float]] = {
     "stable": {"mean_mbps": 10.0, "noise_cv": 0.05, "interval_s": 1.0},
@@ -66,18 +66,24 @@ def _gauss_markov(rng: np.random.Generator, n: int, p: dict[str, float]) -> np.n
     return rate
 
 
-def _check(source: str, params: dict[str, float]) -> dict[str, float]:
+def check_uplink_source(source: str, params: dict[str, float]) -> dict[str, float]:
+    """Validated parameters of ``source`` with defaults filled in; ValueError names a bad name or parameter."""
     if source not in SOURCE_DEFAULTS:
         raise ValueError(f"uplink source {source!r} unknown; allowed: {source_names()}")
     defaults = SOURCE_DEFAULTS[source]
     unknown = sorted(set(params) - set(defaults))
     if unknown:
         raise ValueError(f"uplink source {source!r}: unknown parameter(s) {unknown}; allowed: {sorted(defaults)}")
-    p = {**defaults, **{k: float(v) for k, v in params.items()}}
-    for key in ("mean_mbps", "interval_s", "outage_mean_s"):
+    p = dict(defaults)
+    for key, value in params.items():
+        try:
+            p[key] = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"uplink source {source!r}: {key} must be a number, got {value!r}") from None
+    for key in ("interval_s", "outage_mean_s"):
         if key in p and not (math.isfinite(p[key]) and p[key] > 0):
             raise ValueError(f"uplink source {source!r}: {key} must be > 0, got {p[key]}")
-    for key in ("noise_cv", "cv", "outage_rate_per_s"):
+    for key in ("mean_mbps", "noise_cv", "cv", "outage_rate_per_s"):
         if key in p and not (math.isfinite(p[key]) and p[key] >= 0):
             raise ValueError(f"uplink source {source!r}: {key} must be >= 0, got {p[key]}")
     if "rho" in p and not -1.0 < p["rho"] < 1.0:
@@ -95,7 +101,7 @@ def make_uplink_traces(
     split: str = "train",
 ) -> list[BandwidthTrace]:
     """``num_links`` uplink traces (Mbit/s) of at least ``duration_s`` seconds from ``source`` (see the module docstring)."""
-    p = _check(source, params)
+    p = check_uplink_source(source, params)
     if num_links < 1 or not (math.isfinite(duration_s) and duration_s > 0):
         raise ValueError(f"num_links must be >= 1 and duration_s > 0, got {num_links} and {duration_s}")
     if trace_dir is not None:
