@@ -67,8 +67,7 @@ def assert_same(a, b):
         for key in a:
             assert_same(a[key], b[key])
     elif isinstance(a, (tuple, list)):
-        assert len(a) == len(b)
-        for x, y in zip(a, b):
+        for x, y in zip(a, b, strict=True):
             assert_same(x, y)
     elif isinstance(a, np.ndarray):
         np.testing.assert_array_equal(a, b)
