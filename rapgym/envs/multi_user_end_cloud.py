@@ -18,7 +18,9 @@ from rapgym.sim.trace import BandwidthTrace
 
 __all__ = ["MultiUserEndCloudEnv", "ActionError"]
 
-_S = STAT_INDEX
+# env.step unpacks the kernel's stats positionally
+assert tuple(STAT_INDEX) == ("tasks", "cost_sum", "latency_sum", "acc_loss_sum", "dropped", "missed", "cloud_work_s",
+                             "completed", "uplink_bits", "latency_max", "accuracy_sum")
 
 MAX_BANDWIDTH_MBPS = 1e5
 """Upper bound of the bandwidth observation, Mbit/s (100 Gbit/s); larger samples are clipped."""
@@ -160,6 +162,7 @@ class MultiUserEndCloudEnv(gym.Env):
             raise ValueError(f"unknown reset option(s) {unknown}; allowed: 'traces', 'arrivals'")
         traces: Sequence[BandwidthTrace] | None = options.get("traces")
         self.sim.reset(self.np_random, traces=traces, arrivals=options.get("arrivals"))
+        self._bandwidth = np.minimum(self.sim.slot_rate_mbps, MAX_BANDWIDTH_MBPS)
         self._cloud_load = 0.0
         self._return = 0.0
         self._last_action = None
@@ -169,24 +172,23 @@ class MultiUserEndCloudEnv(gym.Env):
         if self.sim.slot >= self.config.episode_slots:
             raise RuntimeError("step() called after the episode was truncated; call reset()")
         split, bits, compute, uplink = self._parse_action(action)
-        stats = self.sim.step(split, bits, compute, uplink)
+        (tasks, cost_sum, latency_sum, _, dropped, missed, cloud_work_s, completed, uplink_bits, latency_max,
+         accuracy_sum) = self.sim.step(split, bits, compute, uplink).tolist()
         dt = self.config.dt_s
-        tasks = stats[_S["tasks"]]
-        reward = -stats[_S["cost_sum"]] / tasks if tasks > 0 else 0.0
-        completed = stats[_S["completed"]]
-        self._cloud_load = stats[_S["cloud_work_s"]] / dt
+        reward = -cost_sum / tasks if tasks > 0 else 0.0
+        self._cloud_load = cloud_work_s / dt
         self._return += reward
         self._last_action = (split, bits)
         info = {
             "tasks": int(tasks),
             "completed": int(completed),
-            "dropped": int(stats[_S["dropped"]]),
-            "deadline_misses": int(stats[_S["missed"]]),
-            "mean_latency_s": stats[_S["latency_sum"]] / completed if completed > 0 else 0.0,
-            "max_latency_s": stats[_S["latency_max"]],
-            "mean_accuracy": stats[_S["accuracy_sum"]] / completed if completed > 0 else 0.0,
+            "dropped": int(dropped),
+            "deadline_misses": int(missed),
+            "mean_latency_s": latency_sum / completed if completed > 0 else 0.0,
+            "max_latency_s": latency_max,
+            "mean_accuracy": accuracy_sum / completed if completed > 0 else 0.0,
             "cloud_load": self._cloud_load,
-            "uplink_mbps": stats[_S["uplink_bits"]] / dt / 1e6,
+            "uplink_mbps": uplink_bits / dt / 1e6,
         }
         truncated = self.sim.slot >= self.config.episode_slots
         if truncated:
@@ -221,7 +223,7 @@ class MultiUserEndCloudEnv(gym.Env):
     def _observation(self) -> dict[str, np.ndarray]:
         t, hist = self.sim.slot, self.config.history
         return {
-            "bandwidth": np.minimum(self.sim.slot_rate_mbps[:, t:t + hist], MAX_BANDWIDTH_MBPS),
+            "bandwidth": self._bandwidth[:, t:t + hist].copy(),
             "queue": self.sim.backlog.copy(),
             "profile": self._profile_obs.copy(),
             "cut_mask": self._cut_mask.copy(),

@@ -18,7 +18,7 @@ from rapgym.sim.profile import DNNProfile
 from rapgym.sim.trace import MBIT, BandwidthTrace
 from rapgym.sim.uplink_sources import check_uplink_source, make_uplink_traces
 
-__all__ = ["ActionError", "Simulator", "SlotResult"]
+__all__ = ["ActionError", "Simulator"]
 
 _STATUS_FIELD = {
     pipeline.STATUS_BAD_SPLIT: "split",
@@ -30,16 +30,6 @@ _STATUS_FIELD = {
 
 class ActionError(ValueError):
     """An action is outside the action space; the message names the field and the allowed values."""
-
-
-class SlotResult:
-    """Aggregates of one slot, read from the kernel's ``stats`` array (see ``pipeline.STAT_INDEX``)."""
-
-    __slots__ = tuple(pipeline.STAT_INDEX)
-
-    def __init__(self, stats: np.ndarray) -> None:
-        for name, idx in pipeline.STAT_INDEX.items():
-            setattr(self, name, float(stats[idx]))
 
 
 def load_user_profiles(config: ScenarioConfig) -> list[DNNProfile]:
