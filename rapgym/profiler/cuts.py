@@ -66,13 +66,8 @@ def default_cuts(model: nn.Module) -> list[str]:
         return ["relu", "maxpool", *blocks, "avgpool"]
     if family == "mobilenetv2":
         return [f"features.{name}" for name, _ in model.features.named_children()]
-    if family == "googlenet":
-        names = ["conv1", "maxpool1", "conv2", "conv3", "maxpool2", "inception3a", "inception3b", "maxpool3",
-                 "inception4a", "inception4b", "inception4c", "inception4d", "inception4e", "maxpool4",
-                 "inception5a", "inception5b", "avgpool"]
-        return names
-    if family == "inception3":
-        return [name for name, _ in model.named_children() if name not in ("AuxLogits", "dropout", "fc")]
+    if family in ("googlenet", "inception3"):  # children are registered in forward order
+        return [name for name, _ in model.named_children() if name not in ("aux1", "aux2", "AuxLogits", "dropout", "fc")]
     if family == "densenet":
         return [f"features.{name}" for name, _ in model.features.named_children() if name not in ("conv0", "norm0", "relu0")]
     raise ProfileError(
