@@ -1,0 +1,118 @@
+"""Decision time per step of RAP and JM-MPRA at N = 1, 10, 100, 1000 and of the oracle at N <= 4, in one run.
+
+Usage: python benchmarks/bench_solvers.py [--scenario default] [--users 1 10 100 1000] [--oracle-users 1 2 3 4]
+       [--oracle-bits 32 8] [--write benchmarks/policies.md]
+
+Each policy decides on the observation of slot 5 of a seeded episode (queues loaded by 5 RAP steps); a
+figure is the best of 5 rounds of the mean over repeated ``predict`` calls (candidate pruning is cached
+after the first call, as in an episode). The reference measured in the same run is the env's own
+``step`` at the same N (mean over an episode of RAP actions), so ``x env step`` is hardware independent.
+The oracle runs on the scenario with only the ``--oracle-bits`` widths (its search grows as the product of
+the users' candidate counts; with all five widths and the library's models it refuses N > 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from rapgym.agents import make_policy
+from rapgym.envs.multi_user_end_cloud import MultiUserEndCloudEnv
+
+
+def predict_s(policy: Any, obs: dict, min_time: float = 0.2) -> float:
+    """Best of 5 rounds of the mean time of ``policy.predict(obs)``, each round about ``min_time / 5`` s or more, s."""
+
+    def fn() -> None:
+        policy.predict(obs)
+
+    fn()
+    reps = 1
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(reps):
+            fn()
+        if time.perf_counter() - t0 >= min_time / 5 or reps >= 1 << 16:
+            break
+        reps *= 2
+    best = float("inf")
+    for _ in range(5):
+        t0 = time.perf_counter()
+        for _ in range(reps):
+            fn()
+        best = min(best, (time.perf_counter() - t0) / reps)
+    return best
+
+
+def loaded_env(scenario: str, n: int, **overrides: object) -> tuple[MultiUserEndCloudEnv, dict]:
+    """An env at slot 5 of episode seed 0 under RAP, and its observation."""
+    env = MultiUserEndCloudEnv(scenario, num_users=n, episode_slots=40, **overrides)
+    obs, _ = env.reset(seed=0)
+    rap = make_policy("rap", env)
+    for _ in range(5):
+        obs, *_ = env.step(rap.predict(obs)[0])
+    return env, obs
+
+
+def env_step_s(env: MultiUserEndCloudEnv, obs: dict) -> float:
+    """Mean ``env.step`` time over the rest of the episode with precomputed RAP actions, s."""
+    rap = make_policy("rap", env)
+    action = rap.predict(obs)[0]
+    steps, total = 0, 0.0
+    while env.sim.slot < env.config.episode_slots:
+        t0 = time.perf_counter()
+        env.step(action)
+        total += time.perf_counter() - t0
+        steps += 1
+    return total / steps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scenario", default="default")
+    parser.add_argument("--users", type=int, nargs="+", default=[1, 10, 100, 1000])
+    parser.add_argument("--oracle-users", type=int, nargs="+", default=[1, 2, 3, 4])
+    parser.add_argument("--oracle-bits", type=int, nargs="+", default=[32, 8])
+    parser.add_argument("--write", type=Path, default=None, help="markdown file whose bench section is replaced")
+    args = parser.parse_args()
+    if any(n < 1 for n in args.users + args.oracle_users):
+        parser.error("every --users / --oracle-users entry must be >= 1")
+
+    lines = [f"Command: `python benchmarks/bench_solvers.py --scenario {args.scenario}` on {platform.processor() or platform.machine()}, "
+             f"Python {platform.python_version()}; one process, times per decision (one env step).", "",
+             "| N | RAP µs/step | RAP µs/user | JM-MPRA µs/step | JM-MPRA µs/user | JM-MPRA rounds | env step µs | RAP / env step | JM-MPRA / env step |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for n in args.users:
+        env, obs = loaded_env(args.scenario, n)
+        rap, jm = make_policy("rap", env), make_policy("jm-mpra", env)
+        t_rap = predict_s(rap, obs)
+        t_jm = predict_s(jm, obs)
+        t_env = env_step_s(env, obs)
+        lines.append(f"| {n} | {t_rap * 1e6:.0f} | {t_rap * 1e6 / n:.2f} | {t_jm * 1e6:.0f} | {t_jm * 1e6 / n:.2f} | {jm.last_rounds} | "
+                     f"{t_env * 1e6:.0f} | {t_rap / t_env:.1f}x | {t_jm / t_env:.1f}x |")
+    lines += ["", f"Oracle (bits {args.oracle_bits}):", "",
+              "| N | combinations | oracle µs/step | µs per combination | JM-MPRA µs/step (same env) | oracle / JM-MPRA |", "|---|---|---|---|---|---|"]
+    for n in args.oracle_users:
+        env, obs = loaded_env(args.scenario, n, bits=args.oracle_bits)
+        oracle, jm = make_policy("oracle", env), make_policy("jm-mpra", env)
+        combos = oracle.combos.split.shape[0]
+        t_or = predict_s(oracle, obs)
+        t_jm = predict_s(jm, obs)
+        lines.append(f"| {n} | {combos} | {t_or * 1e6:.0f} | {t_or * 1e6 / combos:.2f} | {t_jm * 1e6:.0f} | {t_or / t_jm:.0f}x |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.write is not None:
+        begin, end = "<!-- bench_solvers:begin -->", "<!-- bench_solvers:end -->"
+        block = f"{begin}\n{text}{end}"
+        old = args.write.read_text() if args.write.exists() else ""
+        new = (re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: block, old, flags=re.S) if begin in old
+               else old + ("\n" if old else "") + block + "\n")
+        args.write.write_text(new)
+
+
+if __name__ == "__main__":
+    main()
