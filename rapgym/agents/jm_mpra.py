@@ -9,7 +9,9 @@ Starting from equal shares, repeat until no user's ``(cut, bits)`` changes (or `
     floor over the uploading users, exactly as the env will apply them.
 
 A user that does not upload plans its cloud candidates with the share it would get as one more equal
-user, ``1 / (n_uploading + 1)``. The rounds taken by the last decision are in :attr:`JMMPRA.last_rounds`.
+user, ``1 / (n_uploading + 1)``. Best-response rounds can cycle; the guard keeps the best split seen,
+scored by ``sum_i fps_i * objective_i`` under its own shares. The rounds taken by the last decision are in
+:attr:`JMMPRA.last_rounds`.
 """
 
 from __future__ import annotations
@@ -47,20 +49,29 @@ class JMMPRA(RAP):
 
     def act(self, obs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         cands, bw, weight, queue = self.observe(obs)
-        f, w = self.planning_shares()
-        choice = self.choose(cands, bw, weight, queue, f, w)
+        rows = np.arange(self.ctx.num_users)
+        plan_f, plan_w = self.planning_shares()
+        choice = np.argmin(self.objective(cands, bw, weight, queue, plan_f, plan_w), axis=1)
+        best_value, best = np.inf, None
         for rounds in range(1, self.max_rounds + 1):
+            self.last_rounds = rounds
             chosen = cands.take(choice)
             cloud, uplink = self.work(chosen, bw, weight)
             raw_f, raw_w = closed_form_shares(cloud), closed_form_shares(uplink)
-            self.last_rounds = rounds
-            if rounds == self.max_rounds:
-                break
             f = self._effective(raw_f, chosen.uploads)
-            if self.ctx.shared_uplink:
-                w = self._effective(raw_w, chosen.uploads)
-            new = self.choose(cands, bw, weight, queue, f, w)
+            w = self._effective(raw_w, chosen.uploads) if self.ctx.shared_uplink else plan_w
+            obj = self.objective(cands, bw, weight, queue, f, w)
+            value = float(np.sum(self.ctx.fps * obj[rows, choice]))  # this split under its own shares
+            if value < best_value or best is None:
+                best_value, best = value, (chosen, raw_f, raw_w)
+            if rounds > 1:  # damped planning shares: step 1/rounds, so that best responses settle
+                step = 1.0 / rounds
+                plan_f, plan_w = (1 - step) * plan_f + step * f, (1 - step) * plan_w + step * w
+                obj = self.objective(cands, bw, weight, queue, plan_f, plan_w)
+            else:
+                plan_f, plan_w = f, w
+            new = np.argmin(obj, axis=1)
             if np.array_equal(new, choice):
                 break
             choice = new
-        return self.to_action(chosen, raw_f, raw_w)
+        return self.to_action(*best)

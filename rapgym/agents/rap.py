@@ -92,12 +92,12 @@ class RAP(Policy):
         queue = obs["queue"] if self.queue_aware else None
         return cands, bw, weight, queue
 
-    def choose(self, cands: Candidates, bw: np.ndarray, weight: np.ndarray, queue: np.ndarray | None,
-               compute_share: np.ndarray, uplink_share: np.ndarray) -> np.ndarray:
-        """``(N,)`` column of the RAP argmin per user, for the given planning shares."""
+    def objective(self, cands: Candidates, bw: np.ndarray, weight: np.ndarray, queue: np.ndarray | None,
+                  compute_share: np.ndarray, uplink_share: np.ndarray) -> np.ndarray:
+        """``(N, C)`` RAP objective of every candidate for the given planning shares."""
         stream = (self.ctx.fps, self.ctx.fps * self.ctx.dt_s) if self.queue_aware else None
         lat = latency_estimate(cands, bw, compute_share, uplink_share, self.ctx.rtt_s, queue, stream)
-        return np.argmin(rap_objective(cands, lat, weight, self.acc_ref_pp, self.t_ref_s), axis=1)
+        return rap_objective(cands, lat, weight, self.acc_ref_pp, self.t_ref_s)
 
     def planning_shares(self) -> tuple[np.ndarray, np.ndarray]:
         """Equal compute shares ``1/N`` and uplink shares (``1/N`` in a shared cell, else 1)."""
@@ -119,7 +119,7 @@ class RAP(Policy):
     def act(self, obs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         cands, bw, weight, queue = self.observe(obs)
         f, w = self.planning_shares()
-        chosen = cands.take(self.choose(cands, bw, weight, queue, f, w))
+        chosen = cands.take(np.argmin(self.objective(cands, bw, weight, queue, f, w), axis=1))
         if self.shares == "equal":
             return self.to_action(chosen, self.equal_shares(), self.equal_shares())
         cloud, uplink = self.work(chosen, bw, weight)
