@@ -8,10 +8,11 @@ Policy specs take options as ``name:key=value,...`` (e.g. ``rap:b0_mbps=4,estima
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
-from rapgym.configs.scenario import available_scenarios
+from rapgym.configs.scenario import ScenarioError, available_scenarios, load_scenario
 from rapgym.evaluation import COLUMNS, evaluate, resolve_policy, table_cells, write_csv, write_markdown
 
 
@@ -24,6 +25,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--episode-slots", "--episodes-slots", dest="episode_slots", type=int, default=None,
                         help="slots per episode (default: the scenario's)")
     parser.add_argument("--num-users", type=int, default=None, help="override the scenario's number of users")
+    parser.add_argument("--set", nargs="+", default=[], metavar="FIELD=VALUE", dest="overrides",
+                        help="scenario overrides, values as JSON (e.g. bits=[32,8] drop_penalty=30)")
     parser.add_argument("--out", type=Path, default=None, help="directory for results.csv and results.md")
     args = parser.parse_args(argv)
     if any(s < 0 for s in args.seeds):
@@ -32,6 +35,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--episode-slots must be >= 1, got {args.episode_slots}")
     if args.num_users is not None and args.num_users < 1:
         parser.error(f"--num-users must be >= 1, got {args.num_users}")
+    overrides = {}
+    for item in args.overrides:
+        field, eq, value = item.partition("=")
+        if not eq:
+            parser.error(f"--set {item!r} must be FIELD=VALUE")
+        try:
+            overrides[field] = json.loads(value)
+        except json.JSONDecodeError:
+            overrides[field] = value
+    if args.num_users is not None:
+        overrides["num_users"] = args.num_users
+    try:
+        load_scenario(args.scenario, **overrides)
+    except ScenarioError as exc:
+        parser.error(str(exc))
+    args.overrides = overrides
     for spec in args.policies:
         try:
             resolve_policy(spec)
@@ -46,14 +65,15 @@ def main(argv: list[str] | None = None) -> int:
     from rich.table import Table
 
     console = Console()
-    overrides = {} if args.num_users is None else {"num_users": args.num_users}
     try:
         rows = evaluate(args.scenario, args.policies, args.seeds, args.episode_slots,
-                        progress=lambda msg: console.log(msg), **overrides)
+                        progress=lambda msg: console.log(msg), **args.overrides)
     except ValueError as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
     title = f"{args.scenario}: seeds {args.seeds}, " + (f"{args.episode_slots} slots" if args.episode_slots else "scenario slots")
+    if args.overrides:
+        title += ", " + ", ".join(f"{k}={v}" for k, v in args.overrides.items())
     table = Table(title=title)
     for _, header, _ in COLUMNS:
         table.add_column(header, justify="left" if header == "policy" else "right")

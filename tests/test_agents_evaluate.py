@@ -71,6 +71,9 @@ def test_bad_policy_specs(spec, match):
     (["--policies", "rap", "--seeds", "-1"], "--seeds must be >= 0"),
     (["--policies", "rap", "--episode-slots", "0"], "--episode-slots must be >= 1"),
     ([], "the following arguments are required: --policies"),
+    (["--policies", "rap", "--set", "num_users=0"], "num_users"),
+    (["--policies", "rap", "--set", "warp_drive=1"], "unknown field 'warp_drive'"),
+    (["--policies", "rap", "--set", "bits"], "must be FIELD=VALUE"),
 ])
 def test_cli_bad_arguments_exit_nonzero_with_a_message(argv, message, capsys):
     spec = importlib.util.spec_from_file_location("evaluate_cli", ROOT / "evaluate.py")
