@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console() if sys.stdout.isatty() else Console(width=200)  # a pipe or file gets the whole table
     try:
         rows = evaluate(args.scenario, args.policies, args.seeds, args.episode_slots,
                         progress=lambda msg: console.log(msg), **args.overrides)

@@ -73,7 +73,8 @@ class EvalRow:
     """Metrics of one policy, averaged over seeds (one episode per seed).
 
     Units: latencies s, accuracy %, miss and drop rates %, drops tasks per episode, cloud utilisation the
-    mean offered cloud load (1 = the whole cloud busy), reward per step, decision time µs per step.
+    mean offered cloud load (1 = the whole cloud busy), reward per step, decision time µs per step (after one
+    untimed warm-up call on the first observation).
     """
 
     policy: str
@@ -92,6 +93,7 @@ class EvalRow:
 def run_episode(env: MultiUserEndCloudEnv, policy: Any, seed: int) -> dict[str, float]:
     """One episode of ``policy`` from ``env.reset(seed=seed)``; the env's summary plus drops, load and timing."""
     obs, _ = env.reset(seed=seed)
+    policy.predict(obs, deterministic=True)  # warm-up outside the timing (JIT caches, candidate pruning)
     if hasattr(policy, "reset"):
         policy.reset()
     decide = 0.0
