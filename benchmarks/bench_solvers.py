@@ -102,7 +102,7 @@ def main() -> None:
         combos = oracle.combos.split.shape[0]
         t_or = predict_s(oracle, obs)
         t_jm = predict_s(jm, obs)
-        lines.append(f"| {n} | {combos} | {t_or * 1e6:.0f} | {t_or * 1e6 / combos:.2f} | {t_jm * 1e6:.0f} | {t_or / t_jm:.0f}x |")
+        lines.append(f"| {n} | {combos} | {t_or * 1e6:.0f} | {t_or * 1e6 / combos:.2f} | {t_jm * 1e6:.0f} | {t_or / t_jm:.2g}x |")
     text = "\n".join(lines) + "\n"
     print(text)
     if args.write is not None:

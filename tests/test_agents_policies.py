@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from rapgym.agents import available_policies, make_policy
 from rapgym.envs.multi_user_end_cloud import MultiUserEndCloudEnv
 from rapgym.sim.profile import DNNProfile
+from rapgym.sim.trace import BandwidthTrace
 
 BITS = (32, 16, 8, 4, 2)
 
@@ -193,10 +194,13 @@ def test_no_policy_emits_an_action_outside_the_space(seed, scale):
         assert env.action_space.contains(action), (name, action)
 
 
-def test_actions_step_the_env_on_the_default_scenario():
-    env = MultiUserEndCloudEnv("shared-cell", num_users=3, episode_slots=5)
+def test_every_policy_steps_a_shared_cell_env():
+    rng = np.random.default_rng(9)
+    profiles = [random_profile(rng, 4) for _ in range(3)]
+    env = MultiUserEndCloudEnv("default", num_users=3, profiles=profiles, shared_uplink=True, bits=[32, 8], episode_slots=5)
+    trace = BandwidthTrace.from_samples(rng.uniform(0, 30, 50), 0.1)
     for name in available_policies():
-        obs, _ = env.reset(seed=0)
+        obs, _ = env.reset(seed=0, options={"traces": [trace]})
         pol = make_policy(name, env)
         for _ in range(5):
             action, _ = pol.predict(obs)
