@@ -91,12 +91,13 @@ class AccuracyBudget(_LatencyArgmin):
 
 
 class RandomPolicy(Policy):
-    """Uniformly random legal cut, bit width and raw shares from its own generator (option ``seed``)."""
+    """Uniformly random legal cut, bit width and raw shares from its own generator (option ``seed``, default 0;
+    ``None`` draws fresh entropy)."""
 
     name: ClassVar[str] = "random"
-    OPTIONS: ClassVar[dict[str, Any]] = {"seed": None}
+    OPTIONS: ClassVar[dict[str, Any]] = {"seed": 0}
 
-    def __init__(self, ctx: PolicyContext, seed: int | None = None) -> None:
+    def __init__(self, ctx: PolicyContext, seed: int | None = 0) -> None:
         super().__init__(ctx)
         self.seed = seed
         self.rng = np.random.default_rng(seed)

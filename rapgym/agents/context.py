@@ -1,7 +1,7 @@
 """What a policy may know about its environment: the scenario's constants and the action space.
 
 Policies act on observations; the static facts they need to interpret one (number of users, bit widths,
-share floor, RTT, header size, cost weights, frame rates, deadlines, whether the uplink is shared) come
+share floor, RTT, header size, cost weights, frame rates, whether the uplink is shared) come
 from the scenario config, never from the simulator's state.
 """
 
@@ -31,7 +31,6 @@ class PolicyContext:
         latency_ref_s: latency normaliser of the env cost, s.
         acc_weight: env cost per percentage point of accuracy loss.
         fps: ``(N,)`` task rate per user, frames/s.
-        deadline_s: ``(N,)`` per-user deadline, s.
         dt_s: slot length, s.
         shared_uplink: the users share one uplink cell (the action has ``uplink_share``).
         action_space: the env's ``Dict`` action space.
@@ -45,7 +44,6 @@ class PolicyContext:
     latency_ref_s: float
     acc_weight: float
     fps: np.ndarray
-    deadline_s: np.ndarray
     dt_s: float
     shared_uplink: bool
     action_space: spaces.Dict
@@ -61,8 +59,7 @@ class PolicyContext:
         return cls(
             num_users=config.num_users, bits=np.asarray(config.bits, dtype=np.int64), min_share=config.min_share,
             header_bits=8.0 * config.header_bytes, rtt_s=config.rtt_s, latency_ref_s=config.latency_ref_s,
-            acc_weight=config.acc_weight, fps=np.asarray(config.per_user("fps"), dtype=np.float64),
-            deadline_s=np.asarray(config.per_user("deadline_s"), dtype=np.float64), dt_s=config.dt_s,
+            acc_weight=config.acc_weight, fps=np.asarray(config.per_user("fps"), dtype=np.float64), dt_s=config.dt_s,
             shared_uplink=config.shared_uplink, action_space=action_space)
 
     @classmethod
