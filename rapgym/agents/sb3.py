@@ -25,7 +25,8 @@ import yaml
 from rapgym.agents.hybrid import HybridAction
 from rapgym.envs.wrappers import BoxAction, FlatMultiDiscreteAction, NormalizedFlatObservation
 
-__all__ = ["SB3Agent", "load_agent", "make_learning_env", "read_run_config", "vecnormalize_path"]
+__all__ = ["SB3Agent", "agent_label", "agent_resolver", "load_agent", "make_learning_env", "read_run_config",
+           "vecnormalize_path"]
 
 RUN_CONFIG = "config.yml"
 """File name of a run's saved configuration inside its run folder."""
@@ -147,3 +148,29 @@ def load_agent(model_path: str | Path, env: gym.Env, device: str = "cpu", name: 
     share_levels = int(config.get("hyperparams", {}).get("share_levels", 5))
     label = name or f"{algo}:{path.parent.name}/{path.stem}"
     return SB3Agent(model, algo, env, normalizer, share_levels, label)
+
+
+def agent_label(model_path: str | Path) -> str:
+    """Short name of a saved agent for tables and plots: ``<run folder>/<model stem>``."""
+    path = Path(model_path)
+    return f"{path.parent.name}/{path.stem}"
+
+
+def agent_resolver(spec: str) -> Any:
+    """Policy-spec resolver for :mod:`rapgym.evaluation`: a path ending in ``.zip`` is a saved agent.
+
+    Returns a factory ``env -> SB3Agent`` or ``None`` for other specs.
+
+    Raises:
+        ValueError: the ``.zip`` or its run's ``config.yml`` does not exist.
+    """
+    if not spec.endswith(".zip"):
+        return None
+    path = Path(spec)
+    if not path.is_file():
+        raise ValueError(f"saved agent {spec!r} not found")
+    try:
+        read_run_config(path)
+    except FileNotFoundError as exc:
+        raise ValueError(str(exc)) from None
+    return lambda env: load_agent(path, env, name=agent_label(path))
