@@ -7,8 +7,8 @@ Each policy decides on the observation of slot 5 of a seeded episode (queues loa
 figure is the best of 5 rounds of the mean over repeated ``predict`` calls (candidate pruning is cached
 after the first call, as in an episode). The reference measured in the same run is the env's own
 ``step`` at the same N (mean over an episode of RAP actions), so ``x env step`` is hardware independent.
-The oracle runs on the scenario with only the ``--oracle-bits`` widths (its search grows as the product of
-the users' candidate counts; with all five widths and the library's models it refuses N > 2).
+The oracle runs on the scenario with only the ``--oracle-bits`` widths: its search is the product of the
+users' non-dominated candidate counts, which grow with the number of widths that cost accuracy.
 """
 
 from __future__ import annotations
