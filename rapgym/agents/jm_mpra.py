@@ -9,9 +9,10 @@ Starting from equal shares, repeat until no user's ``(cut, bits)`` changes (or `
     floor over the uploading users, exactly as the env will apply them.
 
 A user that does not upload plans its cloud candidates with the share it would get as one more equal
-user, ``1 / (n_uploading + 1)``. Best-response rounds can cycle; the guard keeps the best split seen,
-scored by ``sum_i fps_i * objective_i`` under its own shares. The rounds taken by the last decision are in
-:attr:`JMMPRA.last_rounds`.
+user, ``1 / (n_uploading + 1)``. Best-response rounds can cycle, so from round 2 on the shares that (a)
+plans with are damped: ``plan <- (1 - 1/r) plan + (1/r) shares_r`` in round ``r``. The guard keeps the
+best split seen, scored by ``sum_i fps_i * objective_i`` under its own (undamped) shares. The rounds taken
+by the last decision are in :attr:`JMMPRA.last_rounds`.
 """
 
 from __future__ import annotations
