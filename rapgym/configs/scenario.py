@@ -49,7 +49,7 @@ class ScenarioConfig(BaseModel):
     acc_weight: float = Field(0.1, ge=0, description="cost per percentage point of accuracy loss")
     deadline_s: list[float] = Field([0.3], min_length=1, description="per-user deadline, s, cycled")
     miss_penalty: float = Field(1.0, ge=0, description="cost added when latency > deadline")
-    drop_penalty: float = Field(5.0, ge=0, description="cost of a dropped task")
+    drop_penalty: float = Field(30.0, ge=0, description="cost of a dropped task (keep it above max_backlog_s / latency_ref_s + miss_penalty, the most a late task costs)")
     max_backlog_s: float = Field(2.0, gt=0, description="a task that would not finish within this time is dropped, s")
 
     @field_validator("bits")
