@@ -66,9 +66,9 @@ def slot_costs(sim: Any, split: np.ndarray, bits_idx: np.ndarray, compute_share:
     dt = sim.config.dt_s
     t0 = sim.slot * dt
     return _search(t0, t0 + dt, sim.arr_t, sim.arr_ptr, sim.cursor, _rows(split, np.int64), _rows(bits_idx, np.int64),
-                   _rows(compute_share, np.float64), _rows(uplink_share, np.float64), sim._table, sim.num_cuts,
-                   sim._bit_scale, sim.deadline, sim.base_accuracy, sim.trace_offset, sim.link_of_user, sim._tr_edges,
-                   sim._tr_cum, sim._tr_rates, sim._tr_ptr, sim.params, sim.state, sim.task_latency.copy(),
+                   _rows(compute_share, np.float64), _rows(uplink_share, np.float64), sim.table, sim.num_cuts,
+                   sim.bit_scale, sim.deadline, sim.base_accuracy, sim.trace_offset, sim.link_of_user, sim.tr_edges,
+                   sim.tr_cum, sim.tr_rates, sim.tr_ptr, sim.params, sim.state, sim.task_latency.copy(),
                    sim.task_acc_loss.copy(), len(STAT_INDEX))
 
 

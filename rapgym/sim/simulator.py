@@ -90,10 +90,12 @@ class Simulator:
             features[i, :k1, 3:] = p.acc_loss
         self.features = features
         self.cut_mask = (np.arange(kmax1)[None, :] < self.num_cuts[:, None]).astype(np.int8)
+        # kernel inputs (table, bit_scale, tr_*) are public for solvers that replay a slot, e.g. the oracle;
+        # treat them as read-only
         table = features.copy()
         table[:, :, pipeline.TAB_TX_BITS] *= 8.0
-        self._table = table
-        self._bit_scale = self.bits / 32.0
+        self.table = table
+        self.bit_scale = self.bits / 32.0
         self.deadline = np.asarray(config.per_user("deadline_s"), dtype=np.float64)
         self.base_accuracy = np.array([p.base_accuracy for p in self.profiles])
         self.fps = np.asarray(config.per_user("fps"), dtype=np.float64)
@@ -145,10 +147,10 @@ class Simulator:
             link_offset = np.zeros(self.num_links)
         self.traces = list(traces)
         self.trace_offset = link_offset[self.link_of_user]
-        self._tr_edges = np.concatenate([t.edges for t in self.traces])
-        self._tr_cum = np.concatenate([t.cum_bits for t in self.traces])
-        self._tr_rates = np.concatenate([t.rates_mbps * MBIT for t in self.traces])
-        self._tr_ptr = np.concatenate(([0], np.cumsum([t.edges.shape[0] for t in self.traces]))).astype(np.int64)
+        self.tr_edges = np.concatenate([t.edges for t in self.traces])
+        self.tr_cum = np.concatenate([t.cum_bits for t in self.traces])
+        self.tr_rates = np.concatenate([t.rates_mbps * MBIT for t in self.traces])
+        self.tr_ptr = np.concatenate(([0], np.cumsum([t.edges.shape[0] for t in self.traces]))).astype(np.int64)
         # per-slot measured throughput of each user's link over slots -H .. T-1 (Mbit/s)
         slot_edges = (np.arange(-hist, cfg.episode_slots + 1) * dt)
         self.slot_rate_mbps = np.empty((cfg.num_users, slot_edges.shape[0] - 1), dtype=np.float32)
@@ -183,8 +185,8 @@ class Simulator:
         t0 = self.slot * dt
         status = pipeline.run_slot(
             t0, t0 + dt, self.arr_t, self.arr_ptr, self.cursor, split, bits_idx, compute_share, uplink_share,
-            self._table, self.num_cuts, self._bit_scale, self.deadline, self.base_accuracy, self.trace_offset, self.link_of_user,
-            self._tr_edges, self._tr_cum, self._tr_rates, self._tr_ptr, self.params, self.state,
+            self.table, self.num_cuts, self.bit_scale, self.deadline, self.base_accuracy, self.trace_offset, self.link_of_user,
+            self.tr_edges, self.tr_cum, self.tr_rates, self.tr_ptr, self.params, self.state,
             self.task_latency, self.task_acc_loss, self._stats, self.shares, self.backlog)
         if status != pipeline.STATUS_OK:
             self._raise_action_error(status)
@@ -194,7 +196,7 @@ class Simulator:
     def _raise_action_error(self, status: int) -> None:
         name = _STATUS_FIELD[status]
         allowed = {
-            "split": f"integers in [0, {self._table.shape[1] - 1}]",
+            "split": f"integers in [0, {self.table.shape[1] - 1}]",
             "bits": f"integers in [0, {len(self.bits) - 1}] indexing bit widths {self.bits.tolist()}",
             "compute_share": "finite floats in [0, 1]",
             "uplink_share": "finite floats in [0, 1]",
