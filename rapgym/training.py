@@ -33,10 +33,14 @@ import yaml
 from rapgym.configs.hyperparams import ALGOS, HyperparamsError, load_hyperparams, parse_overrides
 from rapgym.configs.scenario import ScenarioError, available_scenarios, load_scenario
 
-__all__ = ["EVAL_SEED_BASE", "build_parser", "eval_env_overrides", "main", "run_episode", "train"]
+__all__ = ["COMPARE_POLICIES", "EVAL_SEED_BASE", "build_parser", "compare_run", "eval_env_overrides", "main", "train"]
 
 EVAL_SEED_BASE = 1_000_000
 """First held-out evaluation seed; training seeds must be below it."""
+
+COMPARE_POLICIES = ("jm-mpra", "rap", "rap-equal", "iao", "neurosurgeon", "accuracy-budget", "device-only",
+                    "cloud-only", "random")
+"""Reference policies a trained agent is compared with by ``--compare`` (the clairvoyant oracle is left out)."""
 
 ENV_METRICS = ("mean_latency_s", "mean_accuracy", "deadline_miss_rate", "drop_rate", "cloud_load", "uplink_mbps")
 """``env/*`` scalars logged from the per-step ``info`` (s, %, fraction, fraction, fraction of the cloud, Mbit/s)."""
@@ -48,17 +52,6 @@ def eval_env_overrides(scenario: str, env_kwargs: dict[str, Any]) -> dict[str, A
     return {**env_kwargs, "trace_split": "test"} if config.trace_dir is not None else dict(env_kwargs)
 
 
-def run_episode(env: Any, policy: Any, seed: int) -> dict[str, float]:
-    """Play one episode of the raw env with a Dict-action policy; its ``info["episode"]`` summary."""
-    obs, _ = env.reset(seed=seed)
-    policy.reset()
-    while True:
-        action, _ = policy.predict(obs, deterministic=True)
-        obs, _, terminated, truncated, info = env.step(action)
-        if terminated or truncated:
-            return info["episode"]
-
-
 def _callbacks(algo: str, scenario: str, hp: Any, run_dir: Path, eval_seeds: list[int]) -> list[Any]:
     """The env-metric logger, the evaluation against JM-MPRA and the checkpointer (SB3 imports stay lazy)."""
     from stable_baselines3.common.callbacks import BaseCallback, CheckpointCallback
@@ -68,6 +61,7 @@ def _callbacks(algo: str, scenario: str, hp: Any, run_dir: Path, eval_seeds: lis
     from rapgym.agents import make_policy
     from rapgym.agents.sb3 import SB3Agent
     from rapgym.envs.multi_user_end_cloud import MultiUserEndCloudEnv
+    from rapgym.evaluation import run_episode
 
     class EnvMetrics(BaseCallback):
         """Logs ``env/*``: latency, accuracy, deadline-miss and drop rates, cloud load and uplink rate
@@ -257,6 +251,30 @@ def train(algo: str, scenario: str, timesteps: int, seed: int = 0, *, overrides:
     return run_dir
 
 
+def compare_run(run_dir: str | Path, episodes: int = 5, policies: Sequence[str] = COMPARE_POLICIES) -> list[Any]:
+    """Compare a run's best model (else its final model) with reference policies on held-out episodes.
+
+    Uses the run's scenario and ``env_kwargs``, seeds ``EVAL_SEED_BASE + j``, and writes the table, CSV and
+    plots of :func:`rapgym.evaluation.compare` to ``<run>/comparison/``; prints the table.
+    """
+    from rich.console import Console
+
+    from rapgym.evaluation import ci_rich_table, compare
+
+    run = Path(run_dir)
+    config = yaml.safe_load((run / "config.yml").read_text())
+    model = run / "best_model.zip" if (run / "best_model.zip").is_file() else run / "model.zip"
+    scenario = config["scenario"]
+    seeds = list(range(EVAL_SEED_BASE, EVAL_SEED_BASE + episodes))
+    overrides = eval_env_overrides(scenario, config["hyperparams"]["env_kwargs"])
+    rows = compare([scenario], [str(model), *policies], seeds, run / "comparison", **overrides)
+    console = Console() if sys.stdout.isatty() else Console(width=200)
+    console.print(ci_rich_table(rows, f"{scenario}: held-out seeds {seeds[0]}..{seeds[-1]}, mean ± 95 % CI over episodes"))
+    console.print(f"wrote {run / 'comparison'}: comparison.md, comparison.csv, episodes.csv, latency_cdf_{scenario}.png, "
+                  f"decisions_{scenario}.png")
+    return rows
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -322,8 +340,6 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"JM-MPRA {final['jm_mpra_mean_reward']:.1f} over {len(yaml.safe_load((run_dir / 'config.yml').read_text())['eval_seeds'])} episodes; "
           f"wall {result['wall_s']:.0f} s")
     if args.compare:
-        from rapgym.evaluation import compare_run
-
         compare_run(run_dir, episodes=args.compare_episodes)
     return 0
 

@@ -106,6 +106,7 @@ class SB3Agent:
         self._flatten = NormalizedFlatObservation(base)
         self._decoder = _action_wrapper(algo, base, share_levels)
         self._normalizer = obs_normalizer
+        self._space = base.action_space.spaces
         expected = model.observation_space.shape
         if expected != self._flatten.observation_space.shape:
             raise ValueError(f"agent {self.name!r} was trained on observations of shape {expected}; this env gives "
@@ -116,14 +117,15 @@ class SB3Agent:
 
     def predict(self, observation: dict[str, np.ndarray], state: Any = None, episode_start: Any = None,
                 deterministic: bool = True) -> tuple[dict[str, np.ndarray], Any]:
-        """SB3-style ``predict`` on one Dict observation: ``(Dict action, state)``."""
+        """SB3-style ``predict`` on one Dict observation: ``(Dict action in the space's dtypes, state)``."""
         flat = self._flatten.observation(observation)[None, :]
         if self._normalizer is not None:
             flat = self._normalizer.normalize_obs(flat)
         action, _ = self.model.predict(flat, deterministic=deterministic)
         if isinstance(self._decoder, HybridAction):
             self._decoder.observe(observation)
-        return self._decoder.action(np.asarray(action)[0]), state
+        decoded = self._decoder.action(np.asarray(action)[0])
+        return {key: np.asarray(value, dtype=self._space[key].dtype) for key, value in decoded.items()}, state
 
 
 def load_agent(model_path: str | Path, env: gym.Env, device: str = "cpu", name: str | None = None) -> SB3Agent:
