@@ -66,7 +66,7 @@ def acc_loss_by_depth(family: str, num_cuts: int, bits: tuple[int, ...]) -> tupl
 
     Interior cut ``k`` sits at relative depth ``k / K``; its loss at ``b`` bits is linearly
     interpolated over the interior cuts of the measured small model (clamped at its first/last
-    interior cut). Rows ``0`` and ``K`` and the 32-bit column are 0. Returns the table, the small
+    interior cut) and clipped at 0. Rows ``0`` and ``K`` and the 32-bit column are 0. Returns the table, the small
     model's fp32 accuracy and a provenance sentence.
     """
     tables = _read("fmnist_acc_loss.json")
@@ -82,7 +82,7 @@ def acc_loss_by_depth(family: str, num_cuts: int, bits: tuple[int, ...]) -> tupl
         if b not in entry["bits"]:
             raise ProfileError(f"bit width {b} was not measured; available: {entry['bits']}")
         column = measured[1:-1, entry["bits"].index(b)]
-        out[1:-1, j] = np.interp(target, depth, column)
+        out[1:-1, j] = np.clip(np.interp(target, depth, column), 0.0, None)
     text = (f"derived from Fashion-MNIST measurement of {entry['model']} by relative depth (cut k at k/K, linear "
             f"interpolation over its interior cuts); not an ImageNet measurement. {tables['provenance']}")
     return out, float(entry["base_accuracy"]), text
@@ -100,12 +100,13 @@ def load_profile(model: str | Path, device: str = "raspberry-pi-4", cloud: str =
                  bits: tuple[int, ...] = DEFAULT_BITS) -> DNNProfile:
     """The profile of ``model`` on end-device class ``device`` with cloud class ``cloud``.
 
-    ``model`` is a library name (:func:`available_models`) or a path to a profile JSON (then
+    ``model`` is a library name (:func:`available_models`) or a path to a profile JSON (a ``Path``, or
+    a string ending in ``.json`` or containing ``/``; then
     ``device`` and ``cloud`` are ignored and ``bits`` must be a subset of the file's). Raises
     :class:`ProfileError` listing the allowed values for an unknown name.
     """
     bits = tuple(int(b) for b in bits)
-    if isinstance(model, Path) or str(model).endswith(".json"):
+    if isinstance(model, Path) or str(model).endswith(".json") or "/" in str(model):
         return DNNProfile.load_json(model).with_bits(bits)
     _choose("model", str(model), available_models())
     _choose("device class", device, available_devices())

@@ -1,0 +1,71 @@
+"""Library total latency per device/cloud class next to Scission's measured total (Markdown table).
+
+    .venv/bin/python benchmarks/bench_profiles_vs_scission.py [--shared ../shared/data]
+
+For each class calibrated to a Scission platform and each model both have, prints the library's
+whole-model latency, Scission's (the sum of its per-block rows), the relative error, and the
+leave-one-model-out error (coefficients refitted without that model, from the census stored in
+``devices.json``), which shows how the latency model does on a model it was not fitted to.
+The target is within +-25 % on the Raspberry Pi 4 and the desktop GPU (6700K GPU).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections import defaultdict
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from rapgym.sim.latency_model import fit_coefficients, predict
+from rapgym.sim.profile_library import available_models, load_profile
+from rapgym.sim.scission_import import read_scission_csv
+
+LIBRARY_TO_SCISSION = {"vgg16": "vgg16", "resnet50": "resnet50", "mobilenetv2": "mobilenetv2"}
+"""Library models that Scission also measured (Scission has no AlexNet, ResNet18 or GoogLeNet)."""
+
+
+def scission_totals(shared: Path) -> dict[tuple[str, str], float]:
+    """Whole-model latency (s) per (model, platform) from both Scission tables."""
+    totals: dict[tuple[str, str], float] = defaultdict(float)
+    for name in ("scission_ucc2020_keras_blocks.csv", "scission_fork_keras_blocks.csv"):
+        for row in read_scission_csv(shared / "profiles" / name):
+            totals[(row["model"], row["platform"])] += row["latency_s"]
+    return totals
+
+
+def main() -> None:
+    default = Path(os.environ.get("RAPGYM_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=default)
+    args = parser.parse_args()
+    totals = scission_totals(args.shared)
+    devices = json.loads(resources.files("rapgym.sim").joinpath("data", "profiles", "devices.json").read_text())
+    calib = devices["calibration_features"]
+    print("| class | Scission platform | model | library (ms) | Scission (ms) | error | leave-one-out error |")
+    print("|---|---|---|---|---|---|---|")
+    for kind in ("devices", "clouds"):
+        for cls, entry in devices[kind].items():
+            platform = entry.get("scission_platform")
+            if platform is None:
+                continue
+            for model in available_models():
+                key = (LIBRARY_TO_SCISSION.get(model), platform)
+                if key not in totals:
+                    continue
+                profile = load_profile(model, device=cls) if kind == "devices" else load_profile(model, cloud=cls)
+                ours = profile.device_s[-1] if kind == "devices" else profile.cloud_s[0]
+                theirs = totals[key]
+                others = [m for m in entry["fit_models"] if m != key[0]]
+                coef = fit_coefficients(np.array([calib[m] for m in others]), np.array([totals[(m, platform)] for m in others]))
+                loo = float(predict(np.array([calib[key[0]]]), coef)[0])
+                excluded = "" if key[0] in entry["fit_models"] else " (not in fit)"
+                print(f"| {cls} | {platform} | {model} | {1e3 * ours:.1f} | {1e3 * theirs:.1f}{excluded} | "
+                      f"{100 * (ours / theirs - 1):+.1f} % | {100 * (loo / theirs - 1):+.1f} % |")
+
+
+if __name__ == "__main__":
+    main()
