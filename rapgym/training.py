@@ -14,7 +14,8 @@ A run writes one folder ``<out>/<algo>-<scenario>-s<seed>-<time>/``:
 Held-out evaluation: synthetic uplinks are evaluated on episode seeds ``EVAL_SEED_BASE + j``, which no
 training env uses (training env ``i`` is seeded ``seed + i`` with ``seed < EVAL_SEED_BASE``, later resets
 continue its generator); scenarios with real traces (``trace_dir``) are evaluated on
-``trace_split="test"``.
+``trace_split="test"``. The final comparison (``--compare``) uses seeds ``TEST_SEED_BASE + j``, which
+neither training nor model selection saw.
 """
 
 from __future__ import annotations
@@ -33,10 +34,13 @@ import yaml
 from rapgym.configs.hyperparams import ALGOS, HyperparamsError, load_hyperparams, parse_overrides
 from rapgym.configs.scenario import ScenarioError, available_scenarios, load_scenario
 
-__all__ = ["COMPARE_POLICIES", "EVAL_SEED_BASE", "build_parser", "compare_run", "eval_env_overrides", "main", "train"]
+__all__ = ["COMPARE_POLICIES", "EVAL_SEED_BASE", "TEST_SEED_BASE", "build_parser", "compare_run", "eval_env_overrides", "main", "train"]
 
 EVAL_SEED_BASE = 1_000_000
-"""First held-out evaluation seed; training seeds must be below it."""
+"""First held-out evaluation seed (model selection during training); training seeds must be below it."""
+
+TEST_SEED_BASE = 2_000_000
+"""First seed of the final comparison (``--compare``), disjoint from the training and model-selection seeds."""
 
 COMPARE_POLICIES = ("jm-mpra", "rap", "rap-equal", "iao", "neurosurgeon", "accuracy-budget", "device-only",
                     "cloud-only", "random")
@@ -171,6 +175,18 @@ def _model(algo: str, hp: Any, venv: Any, seed: int, device: str, tb_dir: Path) 
                **common)
 
 
+def _warm_start(hp: Any, model: Any, venv: Any, scenario: str, seed: int) -> dict[str, Any]:
+    """Behaviour-clone ``hp.pretrain_teacher`` into the hybrid agent before PPO; the fit's statistics."""
+    from stable_baselines3.common.vec_env import VecNormalize
+
+    from rapgym.agents.imitation import collect_demonstrations, pretrain_policy
+
+    start = time.perf_counter()
+    demos = collect_demonstrations(hp.pretrain_teacher, scenario, hp.pretrain_steps, seed, hp.gamma, **hp.env_kwargs)
+    fit = pretrain_policy(model, demos, venv if isinstance(venv, VecNormalize) else None, hp.pretrain_epochs, seed=seed)
+    return {"teacher": hp.pretrain_teacher, "steps": hp.pretrain_steps, **fit, "wall_s": round(time.perf_counter() - start, 1)}
+
+
 def _versions() -> dict[str, str]:
     import gymnasium
     import stable_baselines3
@@ -236,6 +252,7 @@ def train(algo: str, scenario: str, timesteps: int, seed: int = 0, *, overrides:
     model = _model(algo, hp, venv, seed, device, run_dir / "tb")
     callbacks = _callbacks(algo, scenario, hp, run_dir, eval_seeds)
     start = time.perf_counter()
+    warm_start = _warm_start(hp, model, venv, scenario, seed) if getattr(hp, "pretrain_teacher", None) else None
     try:
         model.learn(timesteps, callback=callbacks, tb_log_name=algo, progress_bar=progress_bar)
     finally:
@@ -245,7 +262,8 @@ def train(algo: str, scenario: str, timesteps: int, seed: int = 0, *, overrides:
             venv.save(str(run_dir / "model_vecnormalize.pkl"))
         venv.close()
     evaluation = callbacks[1]
-    result = {"wall_s": round(wall, 1), "timesteps": int(model.num_timesteps), "best_mean_reward": evaluation.best,
+    result = {"wall_s": round(wall, 1), "timesteps": int(model.num_timesteps), "warm_start": warm_start,
+              "best_mean_reward": evaluation.best,
               "final_eval": evaluation.last, "jm_mpra_mean_reward": evaluation.last.get("jm_mpra_mean_reward")}
     (run_dir / "result.yml").write_text(yaml.safe_dump(result, sort_keys=False))
     return run_dir
@@ -254,7 +272,8 @@ def train(algo: str, scenario: str, timesteps: int, seed: int = 0, *, overrides:
 def compare_run(run_dir: str | Path, episodes: int = 5, policies: Sequence[str] = COMPARE_POLICIES) -> list[Any]:
     """Compare a run's best model (else its final model) with reference policies on held-out episodes.
 
-    Uses the run's scenario and ``env_kwargs``, seeds ``EVAL_SEED_BASE + j``, and writes the table, CSV and
+    Uses the run's scenario and ``env_kwargs``, seeds ``TEST_SEED_BASE + j`` (not used to select the best
+    model), and writes the table, CSV and
     plots of :func:`rapgym.evaluation.compare` to ``<run>/comparison/``; prints the table.
     """
     from rich.console import Console
@@ -265,7 +284,7 @@ def compare_run(run_dir: str | Path, episodes: int = 5, policies: Sequence[str] 
     config = yaml.safe_load((run / "config.yml").read_text())
     model = run / "best_model.zip" if (run / "best_model.zip").is_file() else run / "model.zip"
     scenario = config["scenario"]
-    seeds = list(range(EVAL_SEED_BASE, EVAL_SEED_BASE + episodes))
+    seeds = list(range(TEST_SEED_BASE, TEST_SEED_BASE + episodes))
     overrides = eval_env_overrides(scenario, config["hyperparams"]["env_kwargs"])
     rows = compare([scenario], [str(model), *policies], seeds, run / "comparison", **overrides)
     console = Console() if sys.stdout.isatty() else Console(width=200)

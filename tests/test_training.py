@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TINY_ENV = {"num_users": 2, "episode_slots": 16}
 TINY = {
     "ppo": {"n_envs": 2, "n_steps": 32, "batch_size": 32, "n_epochs": 1},
-    "hybrid": {"n_envs": 1, "n_steps": 64, "batch_size": 32, "n_epochs": 1},
+    "hybrid": {"n_envs": 1, "n_steps": 64, "batch_size": 32, "n_epochs": 1, "pretrain_steps": 40, "pretrain_epochs": 2},
     "sac": {"n_envs": 1, "learning_starts": 32, "batch_size": 16, "buffer_size": 1000, "train_freq": 8},
 }
 
@@ -47,6 +47,9 @@ def test_tiny_run_saves_reloads_and_is_evaluated_by_evaluate_py(algo, tmp_path):
     config = yaml.safe_load((run / "config.yml").read_text())
     assert config["algo"] == algo and config["seed"] == 3 and config["hyperparams"]["env_kwargs"] == TINY_ENV
     assert config["scenario_config"]["num_users"] == 2
+    if algo == "hybrid":  # warm-started from JM-MPRA by default
+        warm = yaml.safe_load((run / "result.yml").read_text())["warm_start"]
+        assert warm["teacher"] == "jm-mpra" and 0 <= warm["accuracy"] <= 1
     checkpoints = sorted((run / "checkpoints").glob("*_steps.zip"))
     assert checkpoints and vecnormalize_path(checkpoints[0]).is_file()
 
@@ -99,6 +102,11 @@ def test_hybrid_shares_are_the_closed_form_allocation_of_the_offered_cloud_work(
 def test_bad_hyperparameters_fail_with_a_message_naming_the_key(overrides, key):
     with pytest.raises(HyperparamsError, match=f"'{key}'"):
         load_hyperparams("ppo", "default", overrides)
+
+
+def test_warm_start_with_reward_normalisation_is_refused_naming_the_keys():
+    with pytest.raises(HyperparamsError, match="'pretrain_teacher' needs key 'normalize_reward' false"):
+        load_hyperparams("hybrid", "default", {"normalize_reward": True})
 
 
 def test_a_bad_key_in_a_yaml_file_is_named():

@@ -12,9 +12,9 @@ from importlib import resources
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-__all__ = ["ALGOS", "HyperparamsError", "PPOHyperparams", "SACHyperparams", "load_hyperparams", "parse_overrides", "read_file"]
+__all__ = ["ALGOS", "HybridHyperparams", "HyperparamsError", "PPOHyperparams", "SACHyperparams", "load_hyperparams", "parse_overrides", "read_file"]
 
 ALGOS = ("ppo", "sac", "hybrid")
 """``ppo``: flat MultiDiscrete actions; ``sac``: Box actions; ``hybrid``: PPO picks cut and bits, the closed-form allocation the shares."""
@@ -66,6 +66,21 @@ class PPOHyperparams(_Common):
     share_levels: int = Field(5, ge=1, le=100, description="levels of a discretised share (ppo only)")
 
 
+class HybridHyperparams(PPOHyperparams):
+    """The hybrid agent (PPO over cut and bits), optionally warm-started by behaviour cloning a reference
+    policy (:mod:`rapgym.agents.imitation`)."""
+
+    pretrain_teacher: str | None = Field(None, description="reference policy to clone before PPO (e.g. jm-mpra), or null")
+    pretrain_steps: int = Field(20000, ge=1, description="teacher slots collected for the warm start")
+    pretrain_epochs: int = Field(10, ge=1, description="passes of the warm-start fit over the teacher data")
+
+    @model_validator(mode="after")
+    def _raw_returns(self) -> HybridHyperparams:
+        if self.pretrain_teacher is not None and self.normalize_reward:
+            raise ValueError("key 'pretrain_teacher' needs key 'normalize_reward' false (the critic is fitted to raw returns)")
+        return self
+
+
 class SACHyperparams(_Common):
     """SAC on the ``[-1, 1]`` Box action wrapper."""
 
@@ -78,7 +93,7 @@ class SACHyperparams(_Common):
     ent_coef: str | float = Field("auto", description="'auto', 'auto_0.1' or a fixed float")
 
 
-SCHEMAS: dict[str, type[_Common]] = {"ppo": PPOHyperparams, "sac": SACHyperparams, "hybrid": PPOHyperparams}
+SCHEMAS: dict[str, type[_Common]] = {"ppo": PPOHyperparams, "sac": SACHyperparams, "hybrid": HybridHyperparams}
 
 
 def parse_overrides(items: list[str]) -> dict[str, Any]:
