@@ -148,7 +148,7 @@ def test_reward_is_minus_mean_cost_of_the_slot():
 
 
 def test_render_modes():
-    env = MultiUserEndCloudEnv("shared-cell", render_mode="ansi")
+    env = MultiUserEndCloudEnv("shared-cell", render_mode="ansi", num_users=20)
     env.reset(seed=0)
     env.step(env.action_space.sample())
     text = env.render()
