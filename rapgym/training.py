@@ -152,6 +152,7 @@ def _callbacks(algo: str, scenario: str, hp: Any, run_dir: Path, eval_seeds: lis
         def _on_training_end(self) -> None:
             if not self.last or self.last["timesteps"] != self.num_timesteps:
                 self.evaluate()
+                self.logger.dump(self.num_timesteps)  # the algorithm does not dump after its last step
 
     checkpoint = CheckpointCallback(max(hp.checkpoint_freq // hp.n_envs, 1), str(run_dir / "checkpoints"),
                                     save_vecnormalize=hp.normalize_obs or hp.normalize_reward)
