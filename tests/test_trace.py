@@ -49,5 +49,5 @@ def test_bad_edges_and_interval():
 def test_transfer_end_delivers_exactly_the_bits(rates, t, bits):
     trace = BandwidthTrace.from_samples(rates, 0.3)
     end = trace.transfer_end(t, bits)
-    assert end >= t - 1e-9  # a C / C^-1 round trip across laps may lose one ulp
+    assert end >= t
     assert trace.capacity(end) - trace.capacity(t) == pytest.approx(bits, rel=1e-9, abs=1e-3)

@@ -167,7 +167,8 @@ def run_slot(t0: float, t1: float, arr_t: np.ndarray, arr_ptr: np.ndarray, curso
                 done = dev_done
             else:
                 x = max(capacity_at(edges, cum, rates, dev_done + off), x_free) + bits
-                tx_done = inverse_capacity_at(edges, cum, rates, x) - off
+                # max(): an empty transfer that starts inside an outage ends when it starts, not before
+                tx_done = max(inverse_capacity_at(edges, cum, rates, x) - off, dev_done)
                 cl_done = max(tx_done + half_rtt, cl_free) + cloud_s
                 done = cl_done + half_rtt
             latency = done - a

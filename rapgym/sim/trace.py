@@ -101,7 +101,9 @@ class BandwidthTrace:
 
     def transfer_end(self, start_s: np.ndarray | float, bits: np.ndarray | float) -> np.ndarray:
         """Time a transfer of ``bits`` started at ``start_s`` completes, seconds."""
-        return self.inverse_capacity(self.capacity(start_s) + np.asarray(bits, dtype=np.float64))
+        start_s = np.asarray(start_s, dtype=np.float64)
+        # max(): an empty transfer that starts inside an outage ends when it starts, not before
+        return np.maximum(self.inverse_capacity(self.capacity(start_s) + np.asarray(bits, dtype=np.float64)), start_s)
 
     def mean_rate_mbps(self, t0: np.ndarray | float, t1: np.ndarray | float) -> np.ndarray:
         """Average capacity over ``[t0, t1]`` in Mbit/s (what a throughput probe measures)."""
