@@ -16,8 +16,8 @@ from rapgym.agents.hybrid import HybridAction
 from rapgym.agents.sb3 import load_agent, make_learning_env, vecnormalize_path
 from rapgym.configs.hyperparams import HyperparamsError, load_hyperparams, parse_overrides
 from rapgym.envs.multi_user_end_cloud import MultiUserEndCloudEnv
+from rapgym.training import compare_run, train
 from rapgym.training import main as train_main
-from rapgym.training import train
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY_ENV = {"num_users": 2, "episode_slots": 16}
@@ -68,6 +68,10 @@ def test_tiny_run_saves_reloads_and_is_evaluated_by_evaluate_py(algo, tmp_path):
     assert f"{algo}/best_model" in table and "jm-mpra" in table and "±" in table
     for name in ("comparison.csv", "episodes.csv", "latency_cdf_default.png", "decisions_default.png"):
         assert (out / name).is_file(), name
+    if algo == "hybrid":  # train.py --compare: the run's best model against reference policies on unseen seeds
+        rows = compare_run(run, episodes=2, policies=("jm-mpra", "rap"))
+        assert [r.policy for r in rows] == ["hybrid/best_model", "jm-mpra", "rap"]
+        assert (run / "comparison" / "comparison.md").is_file()
 
 
 @pytest.mark.parametrize("scenario", ["default", "shared-cell"])
