@@ -9,7 +9,11 @@ A run writes one folder ``<out>/<algo>-<scenario>-s<seed>-<time>/``:
 - ``checkpoints/``: periodic checkpoints (with their ``VecNormalize`` statistics);
 - ``evaluations.csv``: each periodic evaluation of the agent next to JM-MPRA on the same episodes;
 - ``tb/``: TensorBoard logs (SB3's scalars, ``env/*`` metrics from the env's ``info``, ``eval/*``);
-- ``result.yml``: wall time and the final evaluation numbers.
+- ``result.yml``: wall time, the warm start's fit (hybrid with ``pretrain_teacher``) and the final
+  evaluation numbers.
+
+The hybrid agent is warm-started by default: before PPO, its actor is behaviour-cloned from JM-MPRA's
+cut/bits decisions and its critic fitted to JM-MPRA's returns (:mod:`rapgym.agents.imitation`).
 
 Held-out evaluation: synthetic uplinks are evaluated on episode seeds ``EVAL_SEED_BASE + j``, which no
 training env uses (training env ``i`` is seeded ``seed + i`` with ``seed < EVAL_SEED_BASE``, later resets
