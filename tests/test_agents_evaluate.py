@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rapgym import evaluation_cli as cli
 from rapgym.evaluation import evaluate, markdown_table, register_resolver, resolve_policy, write_csv
 from rapgym.sim.profile import DNNProfile
 
@@ -76,9 +76,6 @@ def test_bad_policy_specs(spec, match):
     (["--policies", "rap", "--set", "bits"], "must be FIELD=VALUE"),
 ])
 def test_cli_bad_arguments_exit_nonzero_with_a_message(argv, message, capsys):
-    spec = importlib.util.spec_from_file_location("evaluate_cli", ROOT / "evaluate.py")
-    cli = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(cli)
     with pytest.raises(SystemExit) as exc:
         cli.parse_args(argv)
     assert exc.value.code == 2

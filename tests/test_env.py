@@ -222,3 +222,12 @@ def test_missing_action_key_and_all_zero_shares():
 
 def test_package_registers_the_env():
     assert rapgym.ENV_ID in gym.registry
+
+
+@pytest.mark.parametrize("action", ["multidiscrete", "box"])
+def test_wrapper_decodes_into_the_dict_action_space(action):
+    env = make_sb3_env(action, "shared-cell", num_users=4)
+    env.reset(seed=0)
+    env.action_space.seed(0)
+    for _ in range(50):
+        assert env.unwrapped.action_space.contains(env.action(env.action_space.sample()))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import warnings
 from pathlib import Path
 
@@ -29,10 +28,9 @@ TINY = {
 
 
 def _evaluate_cli():
-    spec = importlib.util.spec_from_file_location("evaluate_cli", ROOT / "evaluate.py")
-    cli = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(cli)
-    return cli
+    from rapgym import evaluation_cli
+
+    return evaluation_cli
 
 
 @pytest.mark.parametrize("algo", ["ppo", "sac", "hybrid"])

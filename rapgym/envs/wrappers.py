@@ -46,6 +46,7 @@ class NormalizedFlatObservation(gym.ObservationWrapper):
 
 
 def _dict_action(split: np.ndarray, bits: np.ndarray, shares: np.ndarray, shared_uplink: bool) -> dict[str, np.ndarray]:
+    shares = shares.astype(np.float32)  # the dtype of the Dict space's Box, so the decoded action is in it
     action = {"split": split, "bits": bits, "compute_share": shares[0]}
     if shared_uplink:
         action["uplink_share"] = shares[1]
