@@ -104,7 +104,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
     args = parser.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)  # one thread: robust to other load on the build host (no parallel-region stalls)
     machine = f"{platform.machine()} {platform.processor() or ''} {torch.get_num_threads()} threads, torch {torch.__version__}, " \
               f"torchvision {torchvision.__version__}, {date.today().isoformat()}"
     for name, (builder, side, top1) in SHIPPED.items():

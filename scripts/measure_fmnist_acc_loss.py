@@ -1,15 +1,17 @@
 """Train a small model of each family on Fashion-MNIST (CPU) and measure acc_loss[k, b] at every cut.
 
-    .venv/bin/python scripts/measure_fmnist_acc_loss.py [--epochs 2] [--data /usr/share/datasets/fashion-mnist]
+    .venv/bin/python scripts/measure_fmnist_acc_loss.py [--families resnet vgg] [--epochs 2] [--threads 1]
 
-Needs torch and Debian's ``dataset-fashion-mnist``. Writes
-``rapgym/sim/data/profiles/fmnist_acc_loss.json``, which :mod:`rapgym.sim.profile_library` carries over
-to the 224x224 profiles by relative depth. Deterministic given ``--seed`` (single process, 2 threads).
+Needs torch and Debian's ``dataset-fashion-mnist``. Updates (per family, under a file lock, so several
+runs may go in parallel) ``rapgym/sim/data/profiles/fmnist_acc_loss.json``, which
+:mod:`rapgym.sim.profile_library` carries over to the 224x224 profiles by relative depth.
+Deterministic given ``--seed`` and ``--threads``.
 """
 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import platform
 import time
@@ -62,32 +64,43 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data", type=Path, default=FASHION_MNIST_DIR)
     parser.add_argument("--families", nargs="*", default=list(SMALL_MODELS))
+    parser.add_argument("--test-samples", type=int, default=10000, help="first N test images used for acc_loss")
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     x_train, y_train = (torch.from_numpy(a) for a in load_fashion_mnist("train", args.data))
-    x_test, y_test = (torch.from_numpy(a) for a in load_fashion_mnist("test", args.data))
-    families = {}
+    x_test, y_test = (torch.from_numpy(a[: args.test_samples]) for a in load_fashion_mnist("test", args.data))
     for family in args.families:
         torch.manual_seed(args.seed)
         model = build_small(family)
         seconds = train(model, x_train, y_train, args.epochs, args.seed)
         segments, cuts = split_at_cuts(model, default_cuts(model))
         loss, base, n = measure_acc_loss(segments, _batches(x_test, y_test, 500), (32, *BITS))
-        families[family] = {
+        entry = {
             "model": f"{family}-small", "cut_names": ["input", *cuts, "output"], "bits": list(BITS),
             "base_accuracy": round(base, 2), "acc_loss": np.round(loss[:, 1:], 2).tolist(),
-            "params": sum(p.numel() for p in model.parameters()), "train_seconds": round(seconds, 1),
+            "params": sum(p.numel() for p in model.parameters()), "epochs": args.epochs, "train_samples": len(y_train),
+            "test_samples": n, "train_seconds": round(seconds, 1), "seed": args.seed,
+            "host": f"{platform.machine()} CPU, {args.threads} thread(s), torch {torch.__version__}, {date.today().isoformat()}",
         }
+        _store(family, entry, args.data)
         print(f"{family}-small: {base:.2f}% fp32 in {seconds:.0f} s; loss at 8/4/2 bits, mean over interior cuts: "
               + " / ".join(f"{loss[1:-1, 1 + BITS.index(b)].mean():.2f}" for b in (8, 4, 2)), flush=True)
-    OUT.write_text(json.dumps({
-        "provenance": (f"measured by scripts/measure_fmnist_acc_loss.py on Fashion-MNIST ({args.data}, train 60k / test "
-                       f"{n}), {args.epochs} epochs, seed {args.seed}, {platform.machine()} CPU, torch {torch.__version__}, "
-                       f"{date.today().isoformat()}; uniform min-max quantization per tensor, {HEADER_BYTES}-byte header; "
-                       "negative measured losses (noise) are clipped to 0 in profiles"),
-        "families": families,
-    }, indent=1) + "\n")
 
+
+def _store(family: str, entry: dict, data: Path) -> None:
+    """Replace ``family``'s table in the JSON file (read-modify-write under an exclusive lock)."""
+    with open(OUT, "r+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        tables = json.load(fh)
+        tables["families"][family] = entry
+        tables["provenance"] = (f"measured by scripts/measure_fmnist_acc_loss.py on Fashion-MNIST ({data}; trained on the "
+                                "train split, measured on the first test_samples of the test split; per-family epochs, "
+                                f"seed and host in each entry); uniform min-max quantization per tensor, {HEADER_BYTES}-byte "
+                                "header; negative measured losses (noise) are clipped to 0 in profiles")
+        fh.seek(0)
+        fh.truncate()
+        fh.write(json.dumps(tables, indent=1) + "\n")
 
 if __name__ == "__main__":
     main()

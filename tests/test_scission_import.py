@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from shared_data import shared_data_dir
 
 from rapgym.sim.profile import ProfileError
 from rapgym.sim.profile_library import load_profile
 from rapgym.sim.scission_import import import_scission, read_scission_csv
-from tests.shared_data import shared_data_dir
 
 UCC = """model,tier,platform,block,first_layer,last_layer,latency_ms,output_bytes
 vgg16,device,raspi4,0,0,1,70.0,12845184
