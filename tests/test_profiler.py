@@ -47,6 +47,7 @@ def test_tiny_sequential_profile_is_exact() -> None:
     assert p.acc_loss[1:-1, p.bits.index(2)].mean() > 0
     assert np.all(np.diff(p.device_s) > 0) and "median of 3 runs" in p.provenance["device_s"]
     assert "IQR" in p.provenance["device_s"] and "synthetic" not in p.provenance["acc_loss"]
+    assert set(p.provenance) >= {"name", "cut_names", "bits", "device_s", "cloud_s", "tx_bytes", "acc_loss", "base_accuracy", "flops"}
 
 
 @pytest.mark.parametrize("family", sorted(SMALL_MODELS))

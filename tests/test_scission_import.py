@@ -35,6 +35,7 @@ def test_ucc_layout(tmp_path) -> None:
     assert np.allclose(p.cloud_s, [0.0035, 0.0025, 0.0005, 0])
     assert list(p.tx_bytes) == [150528, 64 * 224 * 224 * 4, 64 * 224 * 224 * 4, 1000 * 4]
     assert p.base_accuracy == 71.3 and "ucc.csv" in p.provenance["device_s"]
+    assert set(p.provenance) >= {"name", "cut_names", "bits", "device_s", "cloud_s", "tx_bytes", "acc_loss", "base_accuracy"}
 
 
 def test_fork_layout(tmp_path) -> None:

@@ -103,6 +103,8 @@ def profile_module(model: torch.nn.Module, input_shape: tuple[int, ...], data: I
         flops=np.concatenate([[0.0], np.cumsum([b.flops for b in blocks])]),
         provenance={
             "name": f"{type(model).__name__} split after submodules {cut_names}",
+            "cut_names": "k=0 raw input, k=K the output; interior cuts named by the submodule they follow",
+            "bits": f"32 = fp32; others: uniform min-max quantization per tensor, {HEADER_BYTES}-byte header (fp32 min and scale)",
             "device_s": timing, "cloud_s": timing + " (tail blocks on the same machine)",
             "tx_bytes": f"k=0: raw uint8 input {tuple(input_shape)}; else exact fp32 size of the crossing tensor; k=K: the output",
             "acc_loss": f"measured on {dataset} ({samples} samples) by rapgym.profiler: uniform min-max quantization per "

@@ -116,6 +116,9 @@ def import_scission(path: str | Path, model: str, device_platform: str, cloud_pl
         tx_bytes=np.array([3.0 * side * side] + [r["output_bytes"] for r in device]),
         acc_loss=np.zeros((len(device) + 1, 1)), base_accuracy=float(base_accuracy), bits=(32,),
         provenance={
+            "name": f"Keras {model} as benchmarked by Scission ({source})",
+            "cut_names": "k=0 raw input; cut k follows Scission block k-1 (block indices of the table)",
+            "bits": "32 only: Scission has no quantization data",
             "device_s": f"{source}, platform {device_platform!r}: cumulative per-block latency (TF eager, batch 1)",
             "cloud_s": f"{source}, platform {cloud_platform!r}: per-block latency of the tail blocks",
             "tx_bytes": f"k=0: raw uint8 input 3x{side}x{side}; else {source} .npy output size minus its {NPY_HEADER_BYTES}-byte header",
