@@ -116,3 +116,16 @@ def test_cli_writes_a_loadable_profile(tmp_path, capsys) -> None:
         cli_main(["small:resnet", "--cuts", "layer1.0.conv1", "--data", "synthetic:4", "--input-shape", "1", "28", "28",
                   "--out", str(out)])
     assert "not legal" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["alexnet", "vgg11", "resnet18", "mobilenet_v2", "googlenet", "densenet121", "inception_v3"])
+def test_torchvision_families_split_exactly(name: str) -> None:
+    """Only where torchvision is installed (the ``profile-vision`` extra); the library itself never needs it."""
+    models = pytest.importorskip("torchvision.models")
+    kwargs = {"aux_logits": False, "init_weights": False} if name in ("googlenet", "inception_v3") else {}
+    model = getattr(models, name)(weights=None, **kwargs).eval()
+    segments, cuts = split_at_cuts(model, default_cuts(model))
+    x = torch.randn(1, 3, 96, 96) if name != "inception_v3" else torch.randn(1, 3, 160, 160)
+    with torch.inference_mode():
+        assert torch.allclose(run_chain(segments, x)[-1], model(x), atol=1e-4)
+    assert len(cuts) >= 7 and family_of(model) != "unknown"
