@@ -7,6 +7,10 @@ whole-model latency, Scission's (the sum of its per-block rows), the relative er
 leave-one-model-out error (coefficients refitted without that model, from the census stored in
 ``devices.json``), which shows how the latency model does on a model it was not fitted to.
 The target is within +-25 % on the Raspberry Pi 4 and the desktop GPU (6700K GPU).
+
+A second table compares VGG16 cut by cut (its torchvision and Keras blocks correspond one to one):
+crossing-tensor bytes, the device head latency on the Raspberry Pi 4 and the cloud tail latency on
+the 6700K GPU.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import numpy as np
 
 from rapgym.sim.latency_model import fit_coefficients, predict
 from rapgym.sim.profile_library import available_models, load_profile
-from rapgym.sim.scission_import import read_scission_csv
+from rapgym.sim.scission_import import import_scission, read_scission_csv
 
 LIBRARY_TO_SCISSION = {"vgg16": "vgg16", "resnet50": "resnet50", "mobilenetv2": "mobilenetv2"}
 """Library models that Scission also measured (Scission has no AlexNet, ResNet18 or GoogLeNet)."""
@@ -65,6 +69,19 @@ def main() -> None:
                 excluded = "" if key[0] in entry["fit_models"] else " (not in fit)"
                 print(f"| {cls} | {platform} | {model} | {1e3 * ours:.1f} | {1e3 * theirs:.1f}{excluded} | "
                       f"{100 * (ours / theirs - 1):+.1f} % | {100 * (loo / theirs - 1):+.1f} % |")
+    vgg16_per_cut(args.shared)
+
+
+def vgg16_per_cut(shared: Path) -> None:
+    """Print the cut-by-cut VGG16 comparison (Scission UCC 2020: raspi4 head, 6700k(GPU) tail)."""
+    table = shared / "profiles" / "scission_ucc2020_keras_blocks.csv"
+    head, real_head = load_profile("vgg16", device="raspberry-pi-4"), import_scission(table, "vgg16", "raspi4", "raspi4")
+    tail, real_tail = load_profile("vgg16", cloud="desktop-gpu"), import_scission(table, "vgg16", "6700k(GPU)", "6700k(GPU)")
+    print("\n| k | cut (torchvision) | bytes (library) | bytes (Scission) | RPi4 head ms: library / Scission | 6700K GPU tail ms: library / Scission |")
+    print("|---|---|---|---|---|---|")
+    for k, name in enumerate(head.cut_names):
+        print(f"| {k} | {name} | {head.tx_bytes[k]:.0f} | {real_head.tx_bytes[k]:.0f} | "
+              f"{1e3 * head.device_s[k]:.0f} / {1e3 * real_head.device_s[k]:.0f} | {1e3 * tail.cloud_s[k]:.2f} / {1e3 * real_tail.cloud_s[k]:.2f} |")
 
 
 if __name__ == "__main__":

@@ -87,3 +87,9 @@ def test_library_within_25_percent_of_scission(model: str, device: str | None, c
     else:
         ours, theirs = load_profile(model, cloud=cloud).cloud_s[0], real.cloud_s[0]
     assert abs(ours / theirs - 1) <= 0.25
+
+
+def test_vgg16_crossing_bytes_equal_scission_at_every_cut() -> None:
+    """torchvision and Keras VGG16 blocks correspond one to one; the tensor sizes must agree exactly."""
+    real = import_scission(shared_data_dir("profiles", "scission_ucc2020_keras_blocks.csv"), "vgg16", "raspi4", "raspi4")
+    assert list(load_profile("vgg16").tx_bytes) == list(real.tx_bytes)
