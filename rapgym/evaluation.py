@@ -209,6 +209,12 @@ def confidence_interval(values: Sequence[float], level: float = 0.95) -> tuple[f
     return float(x.mean()), float(stats.t.ppf(0.5 + level / 2, x.size - 1) * sem)
 
 
+def _seed_span(seeds: Sequence[int]) -> str:
+    """``"3, 5, 9"`` for a few seeds, ``"first..last"`` for many (keeps figure titles short)."""
+    seeds = list(seeds)
+    return ", ".join(map(str, seeds)) if len(seeds) <= 4 else f"{seeds[0]}..{seeds[-1]}"
+
+
 def policy_label(spec: str) -> str:
     """Name of a policy spec in tables and plots (saved agents: ``<run folder>/<model stem>``)."""
     return agent_label(spec) if spec.endswith(".zip") else spec
@@ -335,7 +341,7 @@ def compare(scenarios: Sequence[str], specs: Sequence[str], seeds: Sequence[int]
         if out is not None:
             deadline = MultiUserEndCloudEnv(scenario, **overrides).config.per_user("deadline_s")[0]
             plot_latency_cdf(latencies, out / f"latency_cdf_{scenario}.png",
-                             f"{scenario}: task latency over seeds {list(seeds)}", deadline)
+                             f"{scenario}: task latency over {len(seeds)} seeds ({_seed_span(seeds)})", deadline)
     if out is not None:
         _write_ci_csv(rows, out / "comparison.csv")
         (out / "comparison.md").write_text(ci_markdown_table(rows))
