@@ -78,9 +78,12 @@ def main() -> None:
     parser.add_argument("--oracle-users", type=int, nargs="+", default=[1, 2, 3, 4])
     parser.add_argument("--oracle-bits", type=int, nargs="+", default=[32, 8])
     parser.add_argument("--write", type=Path, default=None, help="markdown file whose bench section is replaced")
+    parser.add_argument("--max-combinations", type=int, default=1_000_000, help="the oracle's search limit")
     args = parser.parse_args()
     if any(n < 1 for n in args.users + args.oracle_users):
         parser.error("every --users / --oracle-users entry must be >= 1")
+    if args.max_combinations < 1:
+        parser.error("--max-combinations must be >= 1")
 
     lines = [f"Command: `python benchmarks/bench_solvers.py --scenario {args.scenario}` on {platform.processor() or platform.machine()}, "
              f"Python {platform.python_version()}; one process, times per decision (one env step).", "",
@@ -98,7 +101,7 @@ def main() -> None:
               "| N | combinations | oracle µs/step | µs per combination | JM-MPRA µs/step (same env) | oracle / JM-MPRA |", "|---|---|---|---|---|---|"]
     for n in args.oracle_users:
         env, obs = loaded_env(args.scenario, n, bits=args.oracle_bits)
-        oracle, jm = make_policy("oracle", env), make_policy("jm-mpra", env)
+        oracle, jm = make_policy("oracle", env, max_combinations=args.max_combinations), make_policy("jm-mpra", env)
         combos = oracle.combos.split.shape[0]
         t_or = predict_s(oracle, obs)
         t_jm = predict_s(jm, obs)
