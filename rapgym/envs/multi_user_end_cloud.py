@@ -96,7 +96,7 @@ class MultiUserEndCloudEnv(gym.Env):
     ## Episode End
 
     Never terminated; truncated after `episode_slots` slots. The last step's `info["episode"]` holds the
-    episode summary (mean / p95 latency, accuracy, deadline-miss and drop rates, cloud load, return).
+    episode summary (tasks, mean / p95 latency, mean accuracy, deadline-miss and drop rates, return, slots).
 
     ## Arguments
 
@@ -140,7 +140,6 @@ class MultiUserEndCloudEnv(gym.Env):
             "cut_mask": spaces.MultiBinary((n, kmax1)),
             "cloud_load": spaces.Box(0.0, MAX_CLOUD_LOAD, (1,), np.float32),
         })
-        self._cut_mask = sim.cut_mask.copy()
         self._ones = np.ones(n)
         self._cloud_load = 0.0
         self._return = 0.0
@@ -226,16 +225,15 @@ class MultiUserEndCloudEnv(gym.Env):
             "bandwidth": self._bandwidth[:, t:t + hist].copy(),
             "queue": self.sim.backlog.copy(),
             "profile": self._profile_obs.copy(),
-            "cut_mask": self._cut_mask.copy(),
+            "cut_mask": self.sim.cut_mask.copy(),
             "cloud_load": np.array([min(self._cloud_load, MAX_CLOUD_LOAD)], dtype=np.float32),
         }
 
     def episode_summary(self) -> dict[str, float]:
         """Metrics over every task that arrived so far in the episode (dropped tasks excluded from latency)."""
         sim = self.sim
-        arrived = np.zeros(sim.arr_t.shape[0], dtype=bool)
-        for i in range(self.num_users):
-            arrived[sim.arr_ptr[i]:sim.cursor[i]] = True
+        # a task has arrived when its index lies before its user's dispatch cursor
+        arrived = np.arange(sim.arr_t.shape[0]) < sim.cursor[sim.task_user]
         latency = sim.task_latency[arrived]
         done = latency >= 0
         users = sim.task_user[arrived][done]

@@ -15,6 +15,7 @@ from rapgym.configs.scenario import ScenarioConfig
 from rapgym.sim import pipeline
 from rapgym.sim.arrivals import episode_arrivals
 from rapgym.sim.profile import DNNProfile
+from rapgym.sim.profile_library import load_profile
 from rapgym.sim.trace import MBIT, BandwidthTrace
 from rapgym.sim.uplink_sources import check_uplink_source, make_uplink_traces
 
@@ -34,8 +35,6 @@ class ActionError(ValueError):
 
 def load_user_profiles(config: ScenarioConfig) -> list[DNNProfile]:
     """The profile of each user: ``config.models`` cycled, on ``config.device`` / ``config.cloud``."""
-    from rapgym.sim.profile_library import load_profile
-
     cache: dict[str, DNNProfile] = {}
     out = []
     for model in config.per_user("models"):
@@ -106,7 +105,6 @@ class Simulator:
                             ("drop_penalty", config.drop_penalty), ("max_backlog_s", config.max_backlog_s),
                             ("shared_uplink", float(config.shared_uplink))):
             self.params[pipeline.PARAM_INDEX[name]] = value
-        self.cost_weights = self.params[3:7].copy()
         self.num_links = 1 if config.shared_uplink else n
         self.link_of_user = np.zeros(n, dtype=np.int64) if config.shared_uplink else np.arange(n, dtype=np.int64)
         self._stats = np.zeros(len(pipeline.STAT_INDEX))
