@@ -25,6 +25,7 @@ import numpy as np
 
 from rapgym.agents.registry import available_policies, make_policy
 from rapgym.agents.sb3 import agent_label, agent_resolver
+from rapgym.configs.scenario import load_scenario
 from rapgym.envs.multi_user_end_cloud import MultiUserEndCloudEnv
 
 __all__ = ["EvalRow", "evaluate", "register_resolver", "resolve_policy", "write_csv", "write_markdown",
@@ -339,7 +340,7 @@ def compare(scenarios: Sequence[str], specs: Sequence[str], seeds: Sequence[int]
             rows.append(CIRow(scenario, policy_label(spec), len(runs), mean, half))
             latencies[policy_label(spec)] = np.concatenate(lat)
         if out is not None:
-            deadline = MultiUserEndCloudEnv(scenario, **overrides).config.per_user("deadline_s")[0]
+            deadline = load_scenario(scenario, **overrides).per_user("deadline_s")[0]
             plot_latency_cdf(latencies, out / f"latency_cdf_{scenario}.png",
                              f"{scenario}: task latency over {len(seeds)} seeds ({_seed_span(seeds)})", deadline)
     if out is not None:

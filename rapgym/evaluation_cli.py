@@ -52,7 +52,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--num-users", type=int, default=None, help="override the scenario's number of users")
     parser.add_argument("--set", nargs="+", default=[], metavar="FIELD=VALUE", dest="overrides",
                         help="scenario overrides, values as JSON (e.g. bits=[32,8] drop_penalty=30)")
-    parser.add_argument("--out", type=Path, default=None, help="directory for results.csv and results.md")
+    parser.add_argument("--out", type=Path, default=None, help="output directory: results.csv and results.md (comparison mode: "
+                             "comparison.csv/.md, episodes.csv and plots)")
     args = parser.parse_args(argv)
     if not args.policies and not args.agents:
         parser.error("the following arguments are required: --policies (or --agents)")

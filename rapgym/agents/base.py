@@ -41,3 +41,9 @@ class Policy:
     def equal_shares(self) -> np.ndarray:
         """``(N,)`` raw shares that the env normalises to equal shares of the uploading users."""
         return np.ones(self.ctx.num_users)
+
+    def planning_shares(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(compute, uplink)`` effective shares that plan on equal shares: ``1/N`` of the cloud and, in a
+        shared cell, ``1/N`` of the uplink (else the user's whole link, 1)."""
+        n = self.ctx.num_users
+        return np.full(n, 1.0 / n), np.full(n, 1.0 / n if self.ctx.shared_uplink else 1.0)

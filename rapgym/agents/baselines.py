@@ -56,9 +56,7 @@ class _LatencyArgmin(Policy):
 
     def act(self, obs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         cands = self.cache.get(obs["profile"], obs["cut_mask"])
-        n = self.ctx.num_users
-        f = np.full(n, 1.0 / n)
-        w = np.full(n, 1.0 / n if self.ctx.shared_uplink else 1.0)
+        f, w = self.planning_shares()
         lat = latency_estimate(cands, self.estimate(obs["bandwidth"]), f, w, self.ctx.rtt_s)
         chosen = cands.take(np.argmin(np.where(self.admissible(cands), lat, np.inf), axis=1))
         return self.ctx.action(chosen.split, chosen.bits_idx, self.equal_shares(), self.equal_shares())

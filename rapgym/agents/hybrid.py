@@ -24,7 +24,7 @@ from rapgym.agents.allocation import closed_form_shares
 from rapgym.agents.candidates import Candidates, enumerate_candidates
 from rapgym.agents.context import PolicyContext
 
-__all__ = ["HybridAction", "make_hybrid_env"]
+__all__ = ["HybridAction"]
 
 
 class HybridAction(gym.ActionWrapper):
@@ -82,11 +82,3 @@ class HybridAction(gym.ActionWrapper):
         split, bits_idx = a[:self._n], a[self._n:]
         compute, uplink = self.shares(split, bits_idx)
         return self.ctx.action(split, bits_idx, compute, uplink)
-
-
-def make_hybrid_env(scenario: str = "default", **kwargs: Any) -> gym.Env:
-    """The hybrid agent's env as SB3 sees it: normalised flat observation over :class:`HybridAction`."""
-    from rapgym.envs.multi_user_end_cloud import MultiUserEndCloudEnv
-    from rapgym.envs.wrappers import NormalizedFlatObservation
-
-    return NormalizedFlatObservation(HybridAction(MultiUserEndCloudEnv(scenario, **kwargs)))

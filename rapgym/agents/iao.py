@@ -50,7 +50,7 @@ class IAO(Policy):
     def act(self, obs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         cands = self.cache.get(obs["profile"], obs["cut_mask"])
         n = self.ctx.num_users
-        w = np.full(n, 1.0 / n if self.ctx.shared_uplink else 1.0)
+        _, w = self.planning_shares()
         fp32 = cands.valid & (cands.bits_idx == self.ctx.idx32)
         no_cloud = Candidates(**{**{f: getattr(cands, f) for f in Candidates.__dataclass_fields__},
                                  "cloud_s": np.zeros_like(cands.cloud_s), "valid": fp32})

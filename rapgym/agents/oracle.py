@@ -97,9 +97,10 @@ class Oracle(Policy):
         idx = np.stack(np.meshgrid(*[np.arange(c) for c in counts], indexing="ij"), axis=-1).reshape(-1, ctx.num_users)
         rows = np.arange(ctx.num_users)[None, :]
         self.combos: Candidates = Candidates(*(getattr(cands, f)[rows, idx] for f in Candidates.__dataclass_fields__))
-        work = ctx.fps[None, :] * np.where(self.combos.uploads, 1.0, 0.0)
-        self.compute_share = closed_form_shares(work * self.combos.cloud_s)
-        self.uplink_share = closed_form_shares(work * self.combos.tx_bits) if ctx.shared_uplink else np.ones_like(work)
+        fps = ctx.fps[None, :]  # cloud_s and tx_bits are 0 for the candidates that do not upload
+        self.compute_share = closed_form_shares(fps * self.combos.cloud_s)
+        self.uplink_share = (closed_form_shares(fps * self.combos.tx_bits) if ctx.shared_uplink
+                             else np.ones(self.combos.split.shape))
         self.last_cost = np.nan
 
     def act(self, obs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -99,11 +99,6 @@ class RAP(Policy):
         lat = latency_estimate(cands, bw, compute_share, uplink_share, self.ctx.rtt_s, queue, stream)
         return rap_objective(cands, lat, weight, self.acc_ref_pp, self.t_ref_s)
 
-    def planning_shares(self) -> tuple[np.ndarray, np.ndarray]:
-        """Equal compute shares ``1/N`` and uplink shares (``1/N`` in a shared cell, else 1)."""
-        n = self.ctx.num_users
-        return np.full(n, 1.0 / n), np.full(n, 1.0 / n if self.ctx.shared_uplink else 1.0)
-
     def work(self, chosen: Candidates, bw: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Weighted cloud and uplink work per slot of the chosen candidates (``a_i`` of the allocation)."""
         rate = self.ctx.fps * (1.0 - weight) / self.t_ref_s
