@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from collections import defaultdict
 from importlib import resources
 from pathlib import Path
 
@@ -26,19 +25,10 @@ import numpy as np
 
 from rapgym.sim.latency_model import fit_coefficients, predict
 from rapgym.sim.profile_library import available_models, load_profile
-from rapgym.sim.scission_import import import_scission, read_scission_csv
+from rapgym.sim.scission_import import SCISSION_FILES, import_scission, scission_totals
 
 LIBRARY_TO_SCISSION = {"vgg16": "vgg16", "resnet50": "resnet50", "mobilenetv2": "mobilenetv2"}
 """Library models that Scission also measured (Scission has no AlexNet, ResNet18 or GoogLeNet)."""
-
-
-def scission_totals(shared: Path) -> dict[tuple[str, str], float]:
-    """Whole-model latency (s) per (model, platform) from both Scission tables."""
-    totals: dict[tuple[str, str], float] = defaultdict(float)
-    for name in ("scission_ucc2020_keras_blocks.csv", "scission_fork_keras_blocks.csv"):
-        for row in read_scission_csv(shared / "profiles" / name):
-            totals[(row["model"], row["platform"])] += row["latency_s"]
-    return totals
 
 
 def main() -> None:
@@ -46,7 +36,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=default)
     args = parser.parse_args()
-    totals = scission_totals(args.shared)
+    totals = scission_totals(args.shared / "profiles" / name for name in SCISSION_FILES)
     devices = json.loads(resources.files("rapgym.sim").joinpath("data", "profiles", "devices.json").read_text())
     calib = devices["calibration_features"]
     print("| class | Scission platform | model | library (ms) | Scission (ms) | error | leave-one-out error |")

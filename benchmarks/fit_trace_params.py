@@ -33,7 +33,7 @@ def shared_traces_dir() -> Path:
 def load_set(name: str, traces_dir: Path) -> tuple[list[np.ndarray], list[np.ndarray], list[str]]:
     """Per-file sample series (Mbit/s), per-file regime indices, and the regime names of set ``name``."""
     if name == "irish_5g":
-        names = sorted(set(IRISH_REGIMES.values()), key=["5G", "LTE", "HSPA"].index)
+        names = list(dict.fromkeys(IRISH_REGIMES.values()))  # 5G, LTE, HSPA
         logs = [load_gnettrack(p) for p in real_set(name, traces_dir).files()]
         regimes = [np.array([names.index(IRISH_REGIMES[m]) for m in g.network_mode]) for g in logs]
         return [g.trace.rates_mbps for g in logs], regimes, names

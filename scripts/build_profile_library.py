@@ -13,10 +13,8 @@ fitted to Scission whole-model latencies; the Scission tables themselves are not
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import platform
-from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
@@ -29,6 +27,7 @@ from rapgym.profiler.cuts import default_cuts
 from rapgym.profiler.measure import census, time_segments
 from rapgym.profiler.split import run_chain, split_at_cuts
 from rapgym.sim.latency_model import FEATURES, features_matrix, fit_coefficients, predict
+from rapgym.sim.scission_import import SCISSION_FILES, scission_totals
 
 OUT = Path(__file__).resolve().parents[1] / "rapgym" / "sim" / "data" / "profiles"
 
@@ -90,16 +89,6 @@ def _census_model(builder: str, side: int, timed: bool) -> dict:
     return {"cut_names": names, "blocks": blocks, "input_shape": [3, side, side]}
 
 
-def _scission_totals(shared: Path) -> dict[tuple[str, str], float]:
-    """Whole-model latency (s) per (model, platform): the sum of the per-block rows."""
-    totals: dict[tuple[str, str], float] = defaultdict(float)
-    for name in ("scission_ucc2020_keras_blocks.csv", "scission_fork_keras_blocks.csv"):
-        with open(shared / "profiles" / name, newline="") as fh:
-            for row in csv.DictReader(fh):
-                totals[(row["model"], row["platform"])] += float(row["latency_ms"]) / 1000.0
-    return totals
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
@@ -115,7 +104,7 @@ def main() -> None:
               f"host {sum(b['host_s'] for b in data['blocks']) * 1e3:.0f} ms")
     calib = {name: features_matrix(_census_model(b, s, timed=False)["blocks"]).sum(axis=0).tolist()
              for name, (b, s) in CALIBRATION.items()}
-    totals = _scission_totals(args.shared)
+    totals = scission_totals(args.shared / "profiles" / name for name in SCISSION_FILES)
     classes = {}
     for cls, (fname, plat, excluded, desc) in SCISSION_CLASSES.items():
         used = [m for m in CALIBRATION if m not in excluded and (m, plat) in totals]

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from rapgym.profiler.quant import quantize_dequantize
+from rapgym.profiler.split import run_chain
 
 __all__ = ["measure_acc_loss"]
 
@@ -30,9 +31,7 @@ def measure_acc_loss(segments: list[torch.nn.Module], batches: Iterable[tuple[to
     n = 0
     with torch.inference_mode():
         for x, y in batches:
-            acts = [x]
-            for segment in segments:
-                acts.append(segment(acts[-1]))
+            acts = run_chain(segments, x)
             base += int((acts[-1].argmax(dim=1) == y).sum())
             n += len(y)
             for k in range(1, k_total):

@@ -38,7 +38,10 @@ from scipy.special import ndtr
 
 from rapgym.sim.trace import BandwidthTrace
 
-__all__ = ["CALIBRATED_SETS", "IRISH_REGIMES", "generate", "lag1_autocorr", "load_params", "set_stats", "simulate", "within_tolerance"]
+__all__ = [
+    "CALIBRATED_SETS", "IRISH_REGIMES", "gaussian_ar1", "generate", "in_outage", "lag1_autocorr", "load_params", "num_steps",
+    "set_stats", "simulate", "within_tolerance",
+]
 
 CALIBRATED_SETS = ("norway_hsdpa_3g", "nyu_mets_lte", "lumos5g_4g", "lumos5g_5g", "mahimahi_uplink", "irish_5g")
 """Names of the sets with a calibrated generator."""
@@ -54,6 +57,26 @@ def load_params(set_name: str) -> dict[str, Any]:
         raise ValueError(f"calibrated set {set_name!r} unknown; allowed: {list(CALIBRATED_SETS)}")
     text = resources.files("rapgym.sim").joinpath("data", "trace_params", f"{set_name}.json").read_text()
     return json.loads(text)
+
+
+def num_steps(duration_s: float, interval_s: float) -> int:
+    """Number of ``interval_s``-second steps that cover ``duration_s`` seconds (at least 1)."""
+    return max(1, math.ceil(duration_s / interval_s - 1e-9))
+
+
+def gaussian_ar1(rng: np.random.Generator, n: int, rho: float) -> np.ndarray:
+    """``(n,)`` stationary Gaussian AR(1): unit variance, lag-1 correlation ``rho`` (``|rho| < 1``), started in its stationary law."""
+    eps = rng.standard_normal(n)
+    eps[0] /= math.sqrt(max(1.0 - rho**2, 1e-12))  # stationary start
+    return lfilter([math.sqrt(max(1.0 - rho**2, 0.0))], [1.0, -rho], eps)
+
+
+def in_outage(n: int, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``(n,)`` bool: whether each step lies in one of the outages ``[starts[i], starts[i] + lengths[i])`` (in steps)."""
+    marks = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(marks, starts, 1)
+    np.add.at(marks, np.minimum(starts + lengths, n), -1)
+    return np.cumsum(marks[:n]) > 0
 
 
 def _regime_path(params: dict[str, Any], rng: np.random.Generator, n: int, interval_s: float) -> np.ndarray:
@@ -79,10 +102,7 @@ def simulate(params: dict[str, Any], rng: np.random.Generator, n: int, interval_
     """``(n,)`` generated throughput samples in Mbit/s, one per ``interval_s`` seconds (``rho`` overrides the fitted one)."""
     rho_dt = (params["rho"] if rho is None else rho) ** interval_s
     regime = _regime_path(params, rng, n, interval_s)
-    eps = rng.standard_normal(n)
-    eps[0] /= math.sqrt(max(1.0 - rho_dt**2, 1e-12))  # stationary start
-    z = lfilter([math.sqrt(max(1.0 - rho_dt**2, 0.0))], [1.0, -rho_dt], eps)
-    u = ndtr(z)
+    u = ndtr(gaussian_ar1(rng, n, rho_dt))
     levels = np.asarray(params["quantile_levels"])
     x = np.empty(n)
     for r, quantiles in enumerate(params["quantiles"]):
@@ -92,11 +112,7 @@ def simulate(params: dict[str, Any], rng: np.random.Generator, n: int, interval_
     starts = np.flatnonzero(rng.random(n) < start_p[regime])
     if starts.size:
         mean_steps = np.maximum(np.asarray(params["outage_mean_s"])[regime[starts]] / interval_s, 1.0)
-        length = rng.geometric(1.0 / mean_steps)
-        marks = np.zeros(n + 1, dtype=np.int64)
-        np.add.at(marks, starts, 1)
-        np.add.at(marks, np.minimum(starts + length, n), -1)
-        x[np.cumsum(marks[:n]) > 0] = 0.0
+        x[in_outage(n, starts, rng.geometric(1.0 / mean_steps))] = 0.0
     return x
 
 
@@ -104,8 +120,7 @@ def generate(set_name: str, rng: np.random.Generator, duration_s: float, interva
     """A synthetic trace of at least ``duration_s`` seconds in steps of ``interval_s`` calibrated to ``set_name``."""
     if not (math.isfinite(duration_s) and duration_s > 0 and math.isfinite(interval_s) and interval_s > 0):
         raise ValueError(f"duration_s and interval_s must be > 0, got {duration_s} and {interval_s}")
-    n = max(1, math.ceil(duration_s / interval_s - 1e-9))
-    rates = simulate(load_params(set_name), rng, n, interval_s)
+    rates = simulate(load_params(set_name), rng, num_steps(duration_s, interval_s), interval_s)
     return BandwidthTrace.from_samples(rates, interval_s, f"calibrated:{set_name}")
 
 

@@ -55,19 +55,18 @@ def available_clouds() -> list[str]:
     return list(_read("devices.json")["clouds"])
 
 
-def _choose(kind: str, value: str, allowed: list[str]) -> str:
+def _choose(kind: str, value: str, allowed: list[str]) -> None:
     if value not in allowed:
         raise ProfileError(f"unknown {kind} {value!r}; available: {allowed}")
-    return value
 
 
-def acc_loss_by_depth(family: str, num_cuts: int, bits: tuple[int, ...]) -> tuple[np.ndarray, float, str]:
+def acc_loss_by_depth(family: str, num_cuts: int, bits: tuple[int, ...]) -> tuple[np.ndarray, str]:
     """Accuracy-loss table ``(num_cuts, len(bits))`` for a model of ``family`` with ``num_cuts`` cuts.
 
     Interior cut ``k`` sits at relative depth ``k / K``; its loss at ``b`` bits is linearly
     interpolated over the interior cuts of the measured small model (clamped at its first/last
-    interior cut) and clipped at 0. Rows ``0`` and ``K`` and the 32-bit column are 0. Returns the table, the small
-    model's fp32 accuracy and a provenance sentence.
+    interior cut) and clipped at 0. Rows ``0`` and ``K`` and the 32-bit column are 0. Returns the table
+    (percentage points) and a provenance sentence.
     """
     tables = _read("fmnist_acc_loss.json")
     entry = tables["families"][family]
@@ -85,13 +84,15 @@ def acc_loss_by_depth(family: str, num_cuts: int, bits: tuple[int, ...]) -> tupl
         out[1:-1, j] = np.clip(np.interp(target, depth, column), 0.0, None)
     text = (f"derived from Fashion-MNIST measurement of {entry['model']} by relative depth (cut k at k/K, linear "
             f"interpolation over its interior cuts); not an ImageNet measurement. {tables['provenance']}")
-    return out, float(entry["base_accuracy"]), text
+    return out, text
 
 
-def _block_latency(blocks: list[dict[str, float]], kind: str, cls: str) -> tuple[np.ndarray, str]:
-    """Per-block latency (s) on class ``cls`` of ``kind`` ('devices' or 'clouds') and its provenance."""
+def _block_latency(data: dict[str, Any], kind: str, cls: str) -> tuple[np.ndarray, str]:
+    """Per-block latency (s) of library model ``data`` on class ``cls`` of ``kind`` ('devices' or 'clouds'), and its provenance."""
+    blocks = data["blocks"]
     if cls == BUILD_HOST:
-        return np.array([b["host_s"] for b in blocks]), "measured"
+        return (np.array([b["host_s"] for b in blocks]),
+                f"measured by the rapgym profiler on the build host ({data['host']}): median of 15 repeats per block")
     entry = _read("devices.json")[kind][cls]
     return predict(features_matrix(blocks), np.array(entry["coefficients"])), entry["provenance"]
 
@@ -114,15 +115,13 @@ def load_profile(model: str | Path, device: str = "raspberry-pi-4", cloud: str =
     data = _read(f"{model}.json")
     blocks = data["blocks"]
     n = len(blocks) + 1
-    dev_block, dev_text = _block_latency(blocks, "devices", device)
-    cloud_block, cloud_text = _block_latency(blocks, "clouds", cloud)
-    if device == BUILD_HOST:
-        dev_text = f"measured by the rapgym profiler on the build host ({data['host']}): median of 15 repeats per block"
+    dev_block, dev_text = _block_latency(data, "devices", device)
+    cloud_block, cloud_text = _block_latency(data, "clouds", cloud)
     device_s = np.concatenate([[0.0], np.cumsum(dev_block)])
     cloud_s = np.concatenate([np.cumsum(cloud_block[::-1])[::-1], [0.0]])
     c, h, w = data["input_shape"]
     tx = np.array([c * h * w] + [b["out_bytes"] for b in blocks], dtype=np.float64)
-    acc_loss, _, acc_text = acc_loss_by_depth(FAMILY[str(model)], n, bits)
+    acc_loss, acc_text = acc_loss_by_depth(FAMILY[str(model)], n, bits)
     arch = f"torchvision {data['torchvision_builder']} (weights=None) at {h}x{w}, split at legal cuts by the rapgym profiler"
     return DNNProfile(
         name=str(model), cut_names=("input", *data["cut_names"], "output"), device_s=device_s, cloud_s=cloud_s,

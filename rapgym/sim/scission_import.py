@@ -13,16 +13,21 @@ since the two files split the models into different blocks.
 from __future__ import annotations
 
 import csv
+from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
 from rapgym.sim.profile import DNNProfile, ProfileError
 
-__all__ = ["read_scission_csv", "import_scission", "KERAS_TOP1", "NPY_HEADER_BYTES"]
+__all__ = ["read_scission_csv", "import_scission", "scission_totals", "KERAS_TOP1", "NPY_HEADER_BYTES", "SCISSION_FILES"]
 
 NPY_HEADER_BYTES = 128
 """Header bytes of the ``.npy`` files whose sizes Scission recorded."""
+
+SCISSION_FILES = ("scission_ucc2020_keras_blocks.csv", "scission_fork_keras_blocks.csv")
+"""The two Scission tables under the shared data's ``profiles/`` directory (UCC 2020 and fork layouts)."""
 
 _LAYOUTS = {
     "ucc2020": ("model", "tier", "platform", "block", "first_layer", "last_layer", "latency_ms", "output_bytes"),
@@ -74,6 +79,15 @@ def read_scission_csv(path: str | Path) -> list[dict[str, float | str]]:
             rows.append({"model": row["model"], "platform": row["platform"], "block": block, "latency_s": latency_s,
                          "output_bytes": size - NPY_HEADER_BYTES})
     return rows
+
+
+def scission_totals(paths: Iterable[str | Path]) -> dict[tuple[str, str], float]:
+    """Whole-model latency in seconds per ``(model, platform)``: the sum of the per-block rows of the tables at ``paths``."""
+    totals: dict[tuple[str, str], float] = defaultdict(float)
+    for path in paths:
+        for row in read_scission_csv(path):
+            totals[(row["model"], row["platform"])] += row["latency_s"]
+    return dict(totals)
 
 
 def _blocks(rows: list[dict], path: Path, model: str, platform: str) -> list[dict]:

@@ -22,14 +22,14 @@ import csv
 import glob
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-from rapgym.sim.trace import BandwidthTrace, TraceError
+from rapgym.sim.trace import MBIT, BandwidthTrace, TraceError
 
 __all__ = [
     "FORMATS",
@@ -150,7 +150,7 @@ def load_mahimahi(path: str | Path, interval_s: float = 1.0) -> BandwidthTrace:
     if bins < 1:
         raise TraceError(f"{path}: shorter than one {interval_s} s bin (last timestamp {ms[-1]} ms)")
     counts = np.bincount((ms // interval_ms).astype(np.int64), minlength=bins + 1)[:bins]
-    return BandwidthTrace.from_samples(counts * MAHIMAHI_PACKET_BITS / interval_s / 1e6, interval_s, path.name)
+    return BandwidthTrace.from_samples(counts * MAHIMAHI_PACKET_BITS / interval_s / MBIT, interval_s, path.name)
 
 
 def load_nyu_mets(path: str | Path) -> BandwidthTrace:
@@ -184,16 +184,29 @@ class GNetTrackTrace(NamedTuple):
     """``(M,)`` ``NetworkMode`` string per trace segment (one per logged second; last row of that second)."""
 
 
-def _csv_rows(path: Path, required: tuple[str, ...]) -> tuple[list[list[str]], dict[str, int]]:
-    lines = _read_lines(path)
-    rows = list(csv.reader(lines))
+def _csv_rows(path: Path, required: tuple[str, ...]) -> tuple[Iterator[tuple[int, list[str]]], dict[str, int]]:
+    """``(data rows, header)``: the header maps column name -> index; the data rows are ``(1-based line, fields)``.
+
+    Blank rows are skipped; a row too short to hold every ``required`` column raises (when it is reached).
+    """
+    rows = list(csv.reader(_read_lines(path)))
     header = {name.strip(): i for i, name in enumerate(rows[0])}
     missing = [c for c in required if c not in header]
     if missing:
         raise TraceError(f"{path}:1: missing column(s) {missing}; header has {sorted(header)}")
     if len(rows) < 2:
         raise TraceError(f"{path}: empty file (header only)")
-    return rows, header
+    last = max(header[c] for c in required)
+
+    def data() -> Iterator[tuple[int, list[str]]]:
+        for number, row in enumerate(rows[1:], start=2):
+            if not any(field.strip() for field in row):
+                continue
+            if len(row) <= last:
+                raise TraceError(f"{path}:{number}: expected {len(header)} fields, got {len(row)}")
+            yield number, row
+
+    return data(), header
 
 
 def _parse_float(path: Path, number: int, text: str, what: str) -> float:
@@ -218,11 +231,7 @@ def load_gnettrack(path: str | Path, direction: str = "dl") -> GNetTrackTrace:
     rows, header = _csv_rows(path, ("Timestamp", "NetworkMode", columns[direction]))
     t_col, m_col, r_col = header["Timestamp"], header["NetworkMode"], header[columns[direction]]
     times, rates, modes, lines = [], [], [], []
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(field.strip() for field in row):
-            continue
-        if len(row) <= max(t_col, m_col, r_col):
-            raise TraceError(f"{path}:{number}: expected {len(header)} fields, got {len(row)}")
+    for number, row in rows:
         try:
             stamp = datetime.strptime(row[t_col].strip(), "%Y.%m.%d_%H.%M.%S").replace(tzinfo=timezone.utc)
         except ValueError:
@@ -248,11 +257,7 @@ def load_csv(path: str | Path, time_col: str, rate_col: str, rate_unit: str = "M
         raise TraceError(f"{path}: unknown time unit {time_unit!r}; allowed: {sorted(TIME_UNITS_S)}")
     rows, header = _csv_rows(path, (time_col, rate_col))
     times, rates, lines = [], [], []
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(field.strip() for field in row):
-            continue
-        if len(row) <= max(header[time_col], header[rate_col]):
-            raise TraceError(f"{path}:{number}: expected {len(header)} fields, got {len(row)}")
+    for number, row in rows:
         times.append(_parse_float(path, number, row[header[time_col]], time_col) * TIME_UNITS_S[time_unit])
         rates.append(_parse_float(path, number, row[header[rate_col]], rate_col) * RATE_UNITS_MBPS[rate_unit])
         lines.append(number)

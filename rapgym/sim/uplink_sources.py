@@ -20,9 +20,8 @@ import math
 from functools import lru_cache
 
 import numpy as np
-from scipy.signal import lfilter
 
-from rapgym.sim.calibrated import CALIBRATED_SETS, generate
+from rapgym.sim.calibrated import CALIBRATED_SETS, gaussian_ar1, generate, in_outage, num_steps
 from rapgym.sim.trace import BandwidthTrace
 from rapgym.sim.trace_io import TraceSet
 
@@ -51,18 +50,11 @@ def _stable(rng: np.random.Generator, n: int, p: dict[str, float]) -> np.ndarray
 
 
 def _gauss_markov(rng: np.random.Generator, n: int, p: dict[str, float]) -> np.ndarray:
-    rho, dt = p["rho"], p["interval_s"]
-    eps = rng.standard_normal(n)
-    eps[0] /= math.sqrt(max(1.0 - rho**2, 1e-12))  # stationary start
-    z = lfilter([math.sqrt(max(1.0 - rho**2, 0.0))], [1.0, -rho], eps)
-    rate = np.maximum(p["mean_mbps"] * (1.0 + p["cv"] * z), 0.0)
+    dt = p["interval_s"]
+    rate = np.maximum(p["mean_mbps"] * (1.0 + p["cv"] * gaussian_ar1(rng, n, p["rho"])), 0.0)
     starts = np.flatnonzero(rng.random(n) < 1.0 - math.exp(-p["outage_rate_per_s"] * dt))
     if starts.size:
-        length = rng.geometric(min(1.0, dt / p["outage_mean_s"]), size=starts.size)
-        marks = np.zeros(n + 1, dtype=np.int64)
-        np.add.at(marks, starts, 1)
-        np.add.at(marks, np.minimum(starts + length, n), -1)
-        rate[np.cumsum(marks[:n]) > 0] = 0.0
+        rate[in_outage(n, starts, rng.geometric(min(1.0, dt / p["outage_mean_s"]), size=starts.size))] = 0.0
     return rate
 
 
@@ -111,6 +103,6 @@ def make_uplink_traces(
         return [real[i] for i in rng.integers(0, len(real), size=num_links)]
     if source.startswith("calibrated:"):
         return [generate(source.split(":", 1)[1], rng, duration_s, p["interval_s"]) for _ in range(num_links)]
-    n = max(1, math.ceil(duration_s / p["interval_s"] - 1e-9))
+    n = num_steps(duration_s, p["interval_s"])
     make = _stable if source == "stable" else _gauss_markov
     return [BandwidthTrace.from_samples(make(rng, n, p), p["interval_s"], f"{source}#{i}") for i in range(num_links)]
