@@ -19,7 +19,7 @@ from rapgym.profiler.cuts import default_cuts
 from rapgym.profiler.measure import BlockStats, census, time_segments
 from rapgym.profiler.quant import HEADER_BYTES
 from rapgym.profiler.split import run_chain, split_at_cuts
-from rapgym.sim.profile import DEFAULT_BITS, DNNProfile
+from rapgym.sim.profile import DEFAULT_BITS, DNNProfile, head_cumsum, tail_cumsum
 
 __all__ = ["ProfileResult", "profile_module", "check_input"]
 
@@ -98,9 +98,9 @@ def profile_module(model: torch.nn.Module, input_shape: tuple[int, ...], data: I
              f"per-block IQR (ms): [{spread}]"
     profile = DNNProfile(
         name=name or type(model).__name__, cut_names=("input", *cut_names, "output"),
-        device_s=np.concatenate([[0.0], np.cumsum(medians)]), cloud_s=np.concatenate([np.cumsum(medians[::-1])[::-1], [0.0]]),
+        device_s=head_cumsum(medians), cloud_s=tail_cumsum(medians),
         tx_bytes=tx, acc_loss=np.clip(acc_loss, 0.0, None), base_accuracy=base, bits=tuple(bits),
-        flops=np.concatenate([[0.0], np.cumsum([b.flops for b in blocks])]),
+        flops=head_cumsum([b.flops for b in blocks]),
         provenance={
             "name": f"{type(model).__name__} split after submodules {cut_names}",
             "cut_names": "k=0 raw input, k=K the output; interior cuts named by the submodule they follow",

@@ -14,10 +14,22 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DNNProfile", "ProfileError", "DEFAULT_BITS"]
+__all__ = ["DNNProfile", "ProfileError", "DEFAULT_BITS", "head_cumsum", "tail_cumsum"]
 
 DEFAULT_BITS: tuple[int, ...] = (32, 16, 8, 4, 2)
 """Bit widths a crossing tensor may be quantized to; 32 means unquantized fp32."""
+
+
+def head_cumsum(per_block: np.ndarray) -> np.ndarray:
+    """Per-cut totals of blocks ``1..k`` (``K + 1`` entries, 0 at the cloud-only cut) from ``K`` per-block values,
+    e.g. device seconds or FLOPs."""
+    return np.concatenate([[0.0], np.cumsum(np.asarray(per_block, dtype=np.float64))])
+
+
+def tail_cumsum(per_block: np.ndarray) -> np.ndarray:
+    """Per-cut totals of blocks ``k+1..K`` (``K + 1`` entries, 0 at the device-only cut) from ``K`` per-block
+    values, e.g. cloud seconds."""
+    return np.concatenate([np.cumsum(np.asarray(per_block, dtype=np.float64)[::-1])[::-1], [0.0]])
 
 
 class ProfileError(ValueError):

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from rapgym.sim.latency_model import features_matrix, predict
-from rapgym.sim.profile import DEFAULT_BITS, DNNProfile, ProfileError
+from rapgym.sim.profile import DEFAULT_BITS, DNNProfile, ProfileError, head_cumsum, tail_cumsum
 
 __all__ = ["available_models", "available_devices", "available_clouds", "load_profile", "acc_loss_by_depth", "FAMILY"]
 
@@ -117,8 +117,8 @@ def load_profile(model: str | Path, device: str = "raspberry-pi-4", cloud: str =
     n = len(blocks) + 1
     dev_block, dev_text = _block_latency(data, "devices", device)
     cloud_block, cloud_text = _block_latency(data, "clouds", cloud)
-    device_s = np.concatenate([[0.0], np.cumsum(dev_block)])
-    cloud_s = np.concatenate([np.cumsum(cloud_block[::-1])[::-1], [0.0]])
+    device_s = head_cumsum(dev_block)
+    cloud_s = tail_cumsum(cloud_block)
     c, h, w = data["input_shape"]
     tx = np.array([c * h * w] + [b["out_bytes"] for b in blocks], dtype=np.float64)
     acc_loss, acc_text = acc_loss_by_depth(FAMILY[str(model)], n, bits)
@@ -126,7 +126,7 @@ def load_profile(model: str | Path, device: str = "raspberry-pi-4", cloud: str =
     return DNNProfile(
         name=str(model), cut_names=("input", *data["cut_names"], "output"), device_s=device_s, cloud_s=cloud_s,
         tx_bytes=tx, acc_loss=acc_loss, base_accuracy=float(data["base_accuracy"]), bits=bits,
-        flops=np.concatenate([[0.0], np.cumsum([b["flops"] for b in blocks])]),
+        flops=head_cumsum([b["flops"] for b in blocks]),
         provenance={
             "name": arch,
             "cut_names": "k=0 raw input, k=K device-only; interior cuts named by the torchvision submodule they follow",

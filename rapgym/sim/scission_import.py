@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rapgym.sim.profile import DNNProfile, ProfileError
+from rapgym.sim.profile import DNNProfile, ProfileError, head_cumsum, tail_cumsum
 
 __all__ = ["read_scission_csv", "import_scission", "scission_totals", "KERAS_TOP1", "NPY_HEADER_BYTES", "SCISSION_FILES"]
 
@@ -126,7 +126,7 @@ def import_scission(path: str | Path, model: str, device_platform: str, cloud_pl
     source = f"Scission benchmark table {path.name}"
     return DNNProfile(
         name=model, cut_names=("input", *(f"block{r['block']}" for r in device)),
-        device_s=np.concatenate([[0.0], np.cumsum(dev)]), cloud_s=np.concatenate([np.cumsum(cl[::-1])[::-1], [0.0]]),
+        device_s=head_cumsum(dev), cloud_s=tail_cumsum(cl),
         tx_bytes=np.array([3.0 * side * side] + [r["output_bytes"] for r in device]),
         acc_loss=np.zeros((len(device) + 1, 1)), base_accuracy=float(base_accuracy), bits=(32,),
         provenance={
