@@ -102,6 +102,15 @@ def test_rap_equals_brute_force_argmin_of_its_objective():
             checked += 1
 
 
+def equal_share_latencies(env, obs, i: int) -> dict[tuple[int, int], tuple[float, float]]:
+    """Brute force: ``(cut, bits index) -> (latency s, acc loss pp)`` of user ``i`` at the last bandwidth sample
+    with equal compute (and, in a shared cell, uplink) shares, empty queues."""
+    cfg, n = env.config, env.num_users
+    bw = max(float(obs["bandwidth"][i, -1]), 1e-3) * 1e6 * (1.0 / n if cfg.shared_uplink else 1.0)
+    return {(k, j): (dev if bits == 0.0 else dev + bits / bw + cfg.rtt_s + cloud * n, acc)
+            for k, j, dev, cloud, bits, acc in legal_candidates(env, obs, i)}
+
+
 def test_neurosurgeon_equals_brute_force_latency_argmin():
     rng = np.random.default_rng(2)
     for _ in range(300):
@@ -111,11 +120,7 @@ def test_neurosurgeon_equals_brute_force_latency_argmin():
         action, _ = make_policy("neurosurgeon", env).predict(obs)
         assert np.all(action["bits"] == cfg.bits.index(32))
         for i in range(n):
-            bw = max(float(obs["bandwidth"][i, -1]), 1e-3) * 1e6 * (1.0 / n if cfg.shared_uplink else 1.0)
-            lat = {}
-            for k, j, dev, cloud, bits, _acc in legal_candidates(env, obs, i):
-                if cfg.bits[j] == 32:
-                    lat[k] = dev if bits == 0.0 else dev + bits / bw + cfg.rtt_s + cloud * n
+            lat = {k: t for (k, j), (t, _) in equal_share_latencies(env, obs, i).items() if cfg.bits[j] == 32}
             assert lat[int(action["split"][i])] == pytest.approx(min(lat.values()), rel=1e-9)
 
 
@@ -124,12 +129,9 @@ def test_accuracy_budget_respects_budget_and_is_latency_optimal():
     for _ in range(200):
         env = random_env(rng)
         obs = random_obs(rng, env)
-        cfg, n = env.config, env.num_users
         action, _ = make_policy("accuracy-budget", env, budget_pp=1.5).predict(obs)
-        for i in range(n):
-            bw = max(float(obs["bandwidth"][i, -1]), 1e-3) * 1e6 * (1.0 / n if cfg.shared_uplink else 1.0)
-            lat = {(k, j): (dev if bits == 0.0 else dev + bits / bw + cfg.rtt_s + cloud * n)
-                   for k, j, dev, cloud, bits, acc in legal_candidates(env, obs, i) if acc <= 1.5}
+        for i in range(env.num_users):
+            lat = {kj: t for kj, (t, acc) in equal_share_latencies(env, obs, i).items() if acc <= 1.5}
             assert lat[(int(action["split"][i]), int(action["bits"][i]))] == pytest.approx(min(lat.values()), rel=1e-9)
 
 
