@@ -23,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from rapgym.sim.latency_model import fit_coefficients, predict
-from rapgym.sim.profile_library import available_models, load_profile
-from rapgym.sim.scission_import import SCISSION_FILES, import_scission, scission_totals
+from rapgym.profiles.latency_model import fit_coefficients, predict
+from rapgym.profiles.library import available_models, load_profile
+from rapgym.profiles.scission import SCISSION_FILES, import_scission, scission_totals
 
 LIBRARY_TO_SCISSION = {"vgg16": "vgg16", "resnet50": "resnet50", "mobilenetv2": "mobilenetv2"}
 """Library models that Scission also measured (Scission has no AlexNet, ResNet18 or GoogLeNet)."""
@@ -37,7 +37,7 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=default)
     args = parser.parse_args()
     totals = scission_totals(args.shared / "profiles" / name for name in SCISSION_FILES)
-    devices = json.loads(resources.files("rapgym.sim").joinpath("data", "profiles", "devices.json").read_text())
+    devices = json.loads(resources.files("rapgym.profiles").joinpath("data", "devices.json").read_text())
     calib = devices["calibration_features"]
     print("| class | Scission platform | model | library (ms) | Scission (ms) | error | leave-one-out error |")
     print("|---|---|---|---|---|---|---|")

@@ -29,8 +29,8 @@ import numpy as np
 from rapgym.agents import make_policy
 from rapgym.agents.oracle import slot_costs
 from rapgym.envs.multi_user_end_cloud import MultiUserEndCloudEnv
-from rapgym.sim.profile import DNNProfile
-from rapgym.sim.trace import BandwidthTrace
+from rapgym.profiles.profile import DNNProfile
+from rapgym.traces.trace import BandwidthTrace
 
 BITS = (32, 16, 8, 4, 2)
 VARIANTS = {"jm-mpra (defaults)": {}, "jm-mpra (omega = 1/2)": {"omega_form": "constant"}}

@@ -5,7 +5,7 @@ Run with a Python that has torch + torchvision (no weights are downloaded: model
 
     PYTHONPATH=. /work/venv-vision/bin/python scripts/build_profile_library.py --shared ../shared/data
 
-Writes ``rapgym/sim/data/profiles/<model>.json`` (per-block census, crossing-tensor bytes, latency
+Writes ``rapgym/profiles/data/<model>.json`` (per-block census, crossing-tensor bytes, latency
 measured on this machine) and ``devices.json`` (latency-model coefficients per device/cloud class,
 fitted to Scission whole-model latencies; the Scission tables themselves are not copied).
 """
@@ -26,8 +26,8 @@ from torchvision import models as tvm
 from rapgym.profiler.cuts import default_cuts
 from rapgym.profiler.measure import census, time_segments
 from rapgym.profiler.split import run_chain, split_at_cuts
-from rapgym.sim.latency_model import FEATURES, features_matrix, fit_coefficients, predict
-from rapgym.sim.scission_import import SCISSION_FILES, scission_totals
+from rapgym.profiles.latency_model import FEATURES, features_matrix, fit_coefficients, predict
+from rapgym.profiles.scission import SCISSION_FILES, scission_totals
 
 OUT = Path(__file__).resolve().parents[1] / "rapgym" / "sim" / "data" / "profiles"
 

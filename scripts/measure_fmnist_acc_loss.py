@@ -3,8 +3,8 @@
     .venv/bin/python scripts/measure_fmnist_acc_loss.py [--families resnet vgg] [--epochs 2] [--threads 1]
 
 Needs torch and Debian's ``dataset-fashion-mnist``. Updates (per family, under a file lock, so several
-runs may go in parallel) ``rapgym/sim/data/profiles/fmnist_acc_loss.json``, which
-:mod:`rapgym.sim.profile_library` carries over to the 224x224 profiles by relative depth.
+runs may go in parallel) ``rapgym/profiles/data/fmnist_acc_loss.json``, which
+:mod:`rapgym.profiles.library` carries over to the 224x224 profiles by relative depth.
 Deterministic given ``--seed`` and ``--threads``.
 """
 

@@ -1,36 +1,11 @@
-"""Shared fixtures: small hand-made profiles and constant traces for crafted cases."""
+"""Shared fixtures (helpers live in :mod:`tests.helpers`)."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from rapgym.sim.profile import DNNProfile
-
-
-def toy_profile(name: str = "toy") -> DNNProfile:
-    """Three cuts: cloud-only (150 kB raw input), one split after block 1, device-only.
-
-    device_s = [0, 0.05, 0.2] s, cloud_s = [0.04, 0.02, 0] s on the whole cloud, tx = [150000, 100000, 4] B,
-    accuracy loss 1.0 pp at 8 bits and 5.0 pp at 2 bits at the middle cut.
-    """
-    acc = np.zeros((3, 5))
-    acc[1] = [0.0, 0.1, 1.0, 2.0, 5.0]
-    return DNNProfile(name=name, cut_names=("input", "block1", "output"), device_s=[0.0, 0.05, 0.2],
-                      cloud_s=[0.04, 0.02, 0.0], tx_bytes=[150000.0, 100000.0, 4.0], acc_loss=acc,
-                      base_accuracy=70.0)
-
-
-def random_profile(rng: np.random.Generator, num_blocks: int) -> DNNProfile:
-    """A profile with random but valid per-cut figures."""
-    k1 = num_blocks + 1
-    acc = np.zeros((k1, 5))
-    acc[1:-1, 1:] = np.sort(rng.uniform(0, 8, (k1 - 2, 4)), axis=1)
-    return DNNProfile(
-        name=f"random{num_blocks}", cut_names=tuple(f"c{k}" for k in range(k1)),
-        device_s=np.r_[0.0, np.cumsum(rng.uniform(0.001, 0.05, num_blocks))],
-        cloud_s=np.r_[np.cumsum(rng.uniform(0.001, 0.01, num_blocks))[::-1], 0.0],
-        tx_bytes=rng.uniform(1e3, 3e5, k1), acc_loss=acc, base_accuracy=float(rng.uniform(50, 90)))
+from rapgym.profiles.profile import DNNProfile
+from tests.helpers import toy_profile
 
 
 @pytest.fixture

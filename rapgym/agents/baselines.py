@@ -14,8 +14,8 @@ import numpy as np
 from rapgym.agents.base import Policy
 from rapgym.agents.candidates import CandidateCache, Candidates
 from rapgym.agents.context import PolicyContext
+from rapgym.agents.estimators import make_estimator
 from rapgym.agents.objective import latency_estimate
-from rapgym.sim.estimators import make_estimator
 
 __all__ = ["AccuracyBudget", "CloudOnly", "DeviceOnly", "Neurosurgeon", "RandomPolicy"]
 

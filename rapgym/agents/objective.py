@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from rapgym.agents.candidates import Candidates
-from rapgym.sim.estimators import FLOOR_MBPS
+from rapgym.agents.estimators import FLOOR_MBPS
 
 __all__ = ["OMEGA_FORMS", "latency_estimate", "omega"]
 

@@ -3,7 +3,7 @@
 Offline, the ``(cut, bits)`` candidates of each user that are dominated in (device s, cloud s, uploaded
 bits, accuracy loss) are pruned. Online, per slot and vectorised over users and candidates:
 
-1. ``B`` = bandwidth estimate from ``obs["bandwidth"]`` (``rapgym.sim.estimators``; default harmonic mean
+1. ``B`` = bandwidth estimate from ``obs["bandwidth"]`` (``rapgym.agents.estimators``; default harmonic mean
    of the last 5 samples);
 2. ``omega(B) = B / (B + B0)`` (or ``1 - exp(-B/B0)``, or a constant);
 3. pick ``argmin omega * acc_loss / acc_ref + (1 - omega) * T / T_ref`` with ``T`` from
@@ -27,8 +27,8 @@ from rapgym.agents.allocation import closed_form_shares
 from rapgym.agents.base import Policy
 from rapgym.agents.candidates import CandidateCache, Candidates
 from rapgym.agents.context import PolicyContext
+from rapgym.agents.estimators import FLOOR_MBPS, make_estimator
 from rapgym.agents.objective import OMEGA_FORMS, latency_estimate, omega
-from rapgym.sim.estimators import FLOOR_MBPS, make_estimator
 
 __all__ = ["RAP", "rap_objective"]
 

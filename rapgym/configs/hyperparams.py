@@ -14,14 +14,12 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-__all__ = ["ALGOS", "HybridHyperparams", "HyperparamsError", "PPOHyperparams", "SACHyperparams", "load_hyperparams", "parse_overrides", "read_file"]
+from rapgym.errors import HyperparamsError
+
+__all__ = ["ALGOS", "HybridHyperparams", "PPOHyperparams", "SACHyperparams", "load_hyperparams", "parse_overrides", "read_file"]
 
 ALGOS = ("ppo", "sac", "hybrid")
 """``ppo``: flat MultiDiscrete actions; ``sac``: Box actions; ``hybrid``: PPO picks cut and bits, the closed-form allocation the shares."""
-
-
-class HyperparamsError(ValueError):
-    """Hyperparameters are unknown or invalid; the message names the key."""
 
 
 class NetArch(BaseModel):
@@ -68,7 +66,7 @@ class PPOHyperparams(_Common):
 
 class HybridHyperparams(PPOHyperparams):
     """The hybrid agent (PPO over cut and bits), optionally warm-started by behaviour cloning a reference
-    policy (:mod:`rapgym.agents.imitation`)."""
+    policy (:mod:`rapgym.learning.imitation`)."""
 
     pretrain_teacher: str | None = Field(None, description="reference policy to clone before PPO (e.g. jm-mpra), or null")
     pretrain_steps: int = Field(20000, ge=1, description="teacher slots collected for the warm start")

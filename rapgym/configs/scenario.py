@@ -8,11 +8,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-__all__ = ["ScenarioConfig", "ScenarioError", "available_scenarios", "load_scenario"]
+from rapgym.errors import ScenarioError
 
-
-class ScenarioError(ValueError):
-    """A scenario is unknown or invalid; the message names the field and the allowed values."""
+__all__ = ["ScenarioConfig", "available_scenarios", "load_scenario"]
 
 
 class ScenarioConfig(BaseModel):

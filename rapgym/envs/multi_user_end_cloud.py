@@ -11,12 +11,13 @@ from gymnasium import spaces
 
 from rapgym.configs.scenario import ScenarioConfig, load_scenario
 from rapgym.envs.rendering import render_ansi, render_rgb
+from rapgym.errors import ActionError
+from rapgym.profiles.profile import DNNProfile
 from rapgym.sim.pipeline import STAT_INDEX
-from rapgym.sim.profile import DNNProfile
-from rapgym.sim.simulator import ActionError, Simulator
-from rapgym.sim.trace import BandwidthTrace
+from rapgym.sim.simulator import Simulator
+from rapgym.traces.trace import BandwidthTrace
 
-__all__ = ["MultiUserEndCloudEnv", "ActionError"]
+__all__ = ["MultiUserEndCloudEnv"]
 
 # env.step unpacks the kernel's stats positionally
 assert tuple(STAT_INDEX) == ("tasks", "cost_sum", "latency_sum", "acc_loss_sum", "dropped", "missed", "cloud_work_s",

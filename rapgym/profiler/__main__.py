@@ -17,10 +17,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from rapgym.errors import ProfileError
 from rapgym.profiler.core import check_input, profile_module
 from rapgym.profiler.data import FASHION_MNIST_DIR, load_fashion_mnist, load_npz
 from rapgym.profiler.small_models import build_small
-from rapgym.sim.profile import DEFAULT_BITS, ProfileError
+from rapgym.profiles.profile import DEFAULT_BITS
 
 
 def build_model(spec: str, weights: Path | None) -> torch.nn.Module:

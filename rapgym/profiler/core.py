@@ -1,4 +1,4 @@
-"""Profile a ``torch.nn.Module`` split at its cut points into a :class:`~rapgym.sim.profile.DNNProfile`.
+"""Profile a ``torch.nn.Module`` split at its cut points into a :class:`~rapgym.profiles.profile.DNNProfile`.
 
 Latencies are measured on the machine running the profiler (CPU, batch 1) and used for both the
 device and the cloud side; scale them with the scenario's ``device_factor`` / ``cloud_capacity``.
@@ -19,7 +19,7 @@ from rapgym.profiler.cuts import default_cuts
 from rapgym.profiler.measure import BlockStats, census, time_segments
 from rapgym.profiler.quant import HEADER_BYTES
 from rapgym.profiler.split import run_chain, split_at_cuts
-from rapgym.sim.profile import DEFAULT_BITS, DNNProfile, head_cumsum, tail_cumsum
+from rapgym.profiles.profile import DEFAULT_BITS, DNNProfile, head_cumsum, tail_cumsum
 
 __all__ = ["ProfileResult", "profile_module", "check_input"]
 

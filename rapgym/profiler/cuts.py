@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from rapgym.sim.profile import ProfileError
+from rapgym.errors import ProfileError
 
 __all__ = ["default_cuts", "family_of"]
 

@@ -171,7 +171,7 @@ SMALL_MODELS = {
     "alexnet": alexnet_small, "vgg": vgg_small, "resnet": ResNetSmall,
     "mobilenetv2": MobileNetV2Small, "googlenet": GoogLeNetSmall,
 }
-"""Family name (as in :data:`rapgym.sim.profile_library.FAMILY`) -> constructor of its small model."""
+"""Family name (as in :data:`rapgym.profiles.library.FAMILY`) -> constructor of its small model."""
 
 
 def build_small(family: str) -> nn.Module:

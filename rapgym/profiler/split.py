@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import fx, nn
 
-from rapgym.sim.profile import ProfileError
+from rapgym.errors import ProfileError
 
 __all__ = ["split_at_cuts"]
 

@@ -14,11 +14,7 @@ from numba import njit
 
 from rapgym.sim.cost import task_cost
 
-__all__ = [
-    "STATUS_OK", "STATUS_BAD_SPLIT", "STATUS_BAD_BITS", "STATUS_BAD_COMPUTE_SHARE", "STATUS_BAD_UPLINK_SHARE",
-    "PARAM_INDEX", "STAT_INDEX", "TAB_DEVICE", "TAB_CLOUD", "TAB_TX_BITS", "TAB_ACC0",
-    "capacity_at", "inverse_capacity_at", "normalise_shares", "run_slot",
-]
+__all__ = ["STATUS_OK", "STATUS_BAD_SPLIT", "STATUS_BAD_BITS", "STATUS_BAD_COMPUTE_SHARE", "STATUS_BAD_UPLINK_SHARE", "PARAM_INDEX", "STAT_INDEX", "TAB_DEVICE", "TAB_CLOUD", "TAB_TX_BITS", "TAB_ACC0", "capacity_at", "inverse_capacity_at", "normalise_shares", "run_slot"]
 
 STATUS_OK, STATUS_BAD_SPLIT, STATUS_BAD_BITS, STATUS_BAD_COMPUTE_SHARE, STATUS_BAD_UPLINK_SHARE = 0, 1, 2, 3, 4
 

@@ -12,14 +12,15 @@ from collections.abc import Sequence
 import numpy as np
 
 from rapgym.configs.scenario import ScenarioConfig
+from rapgym.errors import ActionError
+from rapgym.profiles.library import load_profile
+from rapgym.profiles.profile import DNNProfile
 from rapgym.sim import pipeline
 from rapgym.sim.arrivals import episode_arrivals
-from rapgym.sim.profile import DNNProfile
-from rapgym.sim.profile_library import load_profile
-from rapgym.sim.trace import MBIT, BandwidthTrace
-from rapgym.sim.uplink_sources import check_uplink_source, make_uplink_traces
+from rapgym.traces.sources import check_uplink_source, make_uplink_traces
+from rapgym.traces.trace import MBIT, BandwidthTrace
 
-__all__ = ["ActionError", "Simulator"]
+__all__ = ["Simulator"]
 
 _STATUS_FIELD = {
     pipeline.STATUS_BAD_SPLIT: "split",
@@ -27,10 +28,6 @@ _STATUS_FIELD = {
     pipeline.STATUS_BAD_COMPUTE_SHARE: "compute_share",
     pipeline.STATUS_BAD_UPLINK_SHARE: "uplink_share",
 }
-
-
-class ActionError(ValueError):
-    """An action is outside the action space; the message names the field and the allowed values."""
 
 
 def load_user_profiles(config: ScenarioConfig) -> list[DNNProfile]:

@@ -1,0 +1,338 @@
+"""Loaders for real mobile bandwidth traces, and train/test sets of trace files.
+
+Every loader returns a :class:`~rapgym.traces.trace.BandwidthTrace` in Mbit/s whose time axis starts at 0.
+Malformed input raises :class:`~rapgym.traces.trace.TraceError` naming the file and, where one is at fault,
+the 1-based line number. Supported layouts:
+
+- ``two_column``: ``t_seconds throughput_Mbps`` separated by spaces or a tab (Norway HSDPA, Lumos5G).
+  Sample ``i`` holds from ``t[i]`` until ``t[i+1]``; the last one holds for the median sample interval.
+  Rows sharing a timestamp are averaged; a timestamp lower than the one before is an error.
+- ``mahimahi``: one integer millisecond timestamp per line, each one 1500-byte delivery opportunity,
+  binned to ``interval_s``. Only whole bins are kept (a trailing partial bin is dropped).
+- ``nyu_mets``: ``value,unit`` rows (NYU-METS iperf logs); rows whose 2nd field is not unit-like
+  (headers, reconnect text, empty rows) are skipped, one sample per row, every 1 s.
+- ``gnettrack``: G-NetTrack Pro CSV (Irish 5G set), ``DL_bitrate`` or ``UL_bitrate`` in kbit/s; rows
+  sharing a second are averaged and each second holds until the next logged one (gaps held).
+- ``csv``: a generic CSV with a header and named time and throughput columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import math
+import re
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from rapgym.errors import TraceError
+from rapgym.traces.trace import MBIT, BandwidthTrace
+
+__all__ = ["FORMATS", "REAL_SETS", "GNetTrackTrace", "TraceSet", "detect_format", "load_csv", "load_gnettrack", "load_mahimahi", "load_nyu_mets", "load_trace", "load_two_column", "real_set"]
+
+MAHIMAHI_PACKET_BITS = 1500 * 8
+"""Bits delivered per Mahimahi delivery opportunity (one 1500-byte packet)."""
+
+NYU_UNITS_MBPS = {"Mbits/sec": 1.0, "Kbits/sec": 1e-3, "bits/sec": 1e-6}
+"""NYU-METS rate units and their factor to Mbit/s."""
+
+RATE_UNITS_MBPS = {"bps": 1e-6, "kbps": 1e-3, "Mbps": 1.0, "Gbps": 1e3}
+"""Rate units accepted by :func:`load_csv` and their factor to Mbit/s."""
+
+TIME_UNITS_S = {"s": 1.0, "ms": 1e-3}
+"""Time units accepted by :func:`load_csv` and their factor to seconds."""
+
+REAL_SETS = {
+    "norway_hsdpa_3g": "norway_hsdpa_3g/*",
+    "nyu_mets_lte": "nyu_mets_lte/*/*.csv",
+    "lumos5g_4g": "lumos5g_verizon_4g5g/4G/*",
+    "lumos5g_5g": "lumos5g_verizon_4g5g/5G/*",
+    "mahimahi_uplink": "mahimahi_us_cellular/*.up",
+    "irish_5g": "irish_5g_ucc/Download/*/*.csv",
+}
+"""The real trace sets: name -> glob relative to the ``traces/`` data directory."""
+
+_UNIT_LIKE = re.compile(r"^[A-Za-z]*bits/sec$")
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise TraceError(f"{path}: cannot read ({exc})") from exc
+    if not text.strip():
+        raise TraceError(f"{path}: empty file")
+    return text.splitlines()
+
+
+def _from_times(path: Path, times_s: np.ndarray, rates: np.ndarray, lines: np.ndarray, last_hold_s: float | None = None) -> BandwidthTrace:
+    """Piecewise-constant trace from sample times in seconds (duplicates averaged).
+
+    The last sample holds for ``last_hold_s`` seconds, by default the median gap between distinct times
+    (1 s for a single sample).
+    """
+    back = np.flatnonzero(np.diff(times_s) < 0)
+    if back.size:
+        raise TraceError(f"{path}:{lines[back[0] + 1]}: timestamp {times_s[back[0] + 1]} goes backwards (previous {times_s[back[0]]})")
+    neg = np.flatnonzero(rates < 0)
+    if neg.size:
+        raise TraceError(f"{path}:{lines[neg[0]]}: negative throughput {rates[neg[0]]}")
+    uniq, inverse = np.unique(times_s, return_inverse=True)
+    means = np.bincount(inverse, weights=rates) / np.bincount(inverse)
+    hold = last_hold_s if last_hold_s is not None else (float(np.median(np.diff(uniq))) if uniq.size > 1 else 1.0)
+    edges = np.append(uniq, uniq[-1] + hold) - uniq[0]
+    return BandwidthTrace(edges, means, path.name)
+
+
+def load_two_column(path: str | Path) -> BandwidthTrace:
+    """Load ``t_seconds throughput_Mbps`` rows (space or tab separated; regular or irregular times)."""
+    path = Path(path)
+    times, rates, lines = [], [], []
+    for number, line in enumerate(_read_lines(path), start=1):
+        fields = line.split()
+        if not fields:
+            continue
+        if len(fields) != 2:
+            raise TraceError(f"{path}:{number}: expected 2 columns 't_seconds Mbps', got {len(fields)}: {line!r}")
+        try:
+            t, r = float(fields[0]), float(fields[1])
+        except ValueError:
+            raise TraceError(f"{path}:{number}: not numbers: {line!r}") from None
+        if not (math.isfinite(t) and math.isfinite(r)):
+            raise TraceError(f"{path}:{number}: non-finite value: {line!r}")
+        times.append(t)
+        rates.append(r)
+        lines.append(number)
+    if not times:
+        raise TraceError(f"{path}: empty file (no samples)")
+    return _from_times(path, np.array(times), np.array(rates), np.array(lines))
+
+
+def load_mahimahi(path: str | Path, interval_s: float = 1.0) -> BandwidthTrace:
+    """Load a Mahimahi packet-delivery trace binned to ``interval_s`` seconds (whole bins only), Mbit/s."""
+    path = Path(path)
+    if not (math.isfinite(interval_s) and interval_s > 0):
+        raise TraceError(f"{path}: 'interval_s' must be > 0, got {interval_s}")
+    stamps, lines = [], []
+    for number, line in enumerate(_read_lines(path), start=1):
+        text = line.strip()
+        if not text:
+            continue
+        if not text.isdigit():
+            bad = "negative timestamp" if text.lstrip("-").isdigit() else "not a non-negative integer millisecond timestamp"
+            raise TraceError(f"{path}:{number}: {bad}: {line!r}")
+        stamps.append(int(text))
+        lines.append(number)
+    if not stamps:
+        raise TraceError(f"{path}: empty file (no timestamps)")
+    ms = np.array(stamps, dtype=np.int64)
+    back = np.flatnonzero(np.diff(ms) < 0)
+    if back.size:
+        raise TraceError(f"{path}:{lines[back[0] + 1]}: timestamp {ms[back[0] + 1]} goes backwards (previous {ms[back[0]]})")
+    interval_ms = interval_s * 1000.0
+    bins = int(ms[-1] // interval_ms)
+    if bins < 1:
+        raise TraceError(f"{path}: shorter than one {interval_s} s bin (last timestamp {ms[-1]} ms)")
+    counts = np.bincount((ms // interval_ms).astype(np.int64), minlength=bins + 1)[:bins]
+    return BandwidthTrace.from_samples(counts * MAHIMAHI_PACKET_BITS / interval_s / MBIT, interval_s, path.name)
+
+
+def load_nyu_mets(path: str | Path) -> BandwidthTrace:
+    """Load an NYU-METS ``value,unit`` log (1-s samples), skipping rows whose 2nd field is not a unit."""
+    path = Path(path)
+    rates = []
+    for number, line in enumerate(_read_lines(path), start=1):
+        fields = [f.strip() for f in line.split(",")]
+        unit = fields[1] if len(fields) > 1 else ""
+        if not _UNIT_LIKE.match(unit):
+            continue
+        if unit not in NYU_UNITS_MBPS:
+            raise TraceError(f"{path}:{number}: unknown unit {unit!r}; allowed: {sorted(NYU_UNITS_MBPS)}")
+        try:
+            value = float(fields[0])
+        except ValueError:
+            raise TraceError(f"{path}:{number}: value is not a number: {line!r}") from None
+        if not math.isfinite(value) or value < 0:
+            raise TraceError(f"{path}:{number}: negative or non-finite throughput {fields[0]!r}")
+        rates.append(value * NYU_UNITS_MBPS[unit])
+    if not rates:
+        raise TraceError(f"{path}: empty file (no 'value,unit' rows)")
+    return BandwidthTrace.from_samples(np.array(rates), 1.0, path.name)
+
+
+class GNetTrackTrace(NamedTuple):
+    """A G-NetTrack log: the throughput trace and the radio access technology of each segment."""
+
+    trace: BandwidthTrace
+    network_mode: np.ndarray
+    """``(M,)`` ``NetworkMode`` string per trace segment (one per logged second; last row of that second)."""
+
+
+def _csv_rows(path: Path, required: tuple[str, ...]) -> tuple[Iterator[tuple[int, list[str]]], dict[str, int]]:
+    """``(data rows, header)``: the header maps column name -> index; the data rows are ``(1-based line, fields)``.
+
+    Blank rows are skipped; a row too short to hold every ``required`` column raises (when it is reached).
+    """
+    rows = list(csv.reader(_read_lines(path)))
+    header = {name.strip(): i for i, name in enumerate(rows[0])}
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise TraceError(f"{path}:1: missing column(s) {missing}; header has {sorted(header)}")
+    if len(rows) < 2:
+        raise TraceError(f"{path}: empty file (header only)")
+    last = max(header[c] for c in required)
+
+    def data() -> Iterator[tuple[int, list[str]]]:
+        for number, row in enumerate(rows[1:], start=2):
+            if not any(field.strip() for field in row):
+                continue
+            if len(row) <= last:
+                raise TraceError(f"{path}:{number}: expected {len(header)} fields, got {len(row)}")
+            yield number, row
+
+    return data(), header
+
+
+def _parse_float(path: Path, number: int, text: str, what: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise TraceError(f"{path}:{number}: {what} is not a number: {text!r}") from None
+    if not math.isfinite(value):
+        raise TraceError(f"{path}:{number}: {what} is not finite: {text!r}")
+    return value
+
+
+def load_gnettrack(path: str | Path, direction: str = "dl") -> GNetTrackTrace:
+    """Load a G-NetTrack Pro CSV: ``direction`` ``"dl"`` (``DL_bitrate``) or ``"ul"`` (``UL_bitrate``), kbit/s -> Mbit/s.
+
+    Rows sharing a ``Timestamp`` second are averaged; a second missing from the log holds the previous value.
+    """
+    path = Path(path)
+    columns = {"dl": "DL_bitrate", "ul": "UL_bitrate"}
+    if direction not in columns:
+        raise ValueError(f"direction {direction!r} unknown; allowed: {sorted(columns)}")
+    rows, header = _csv_rows(path, ("Timestamp", "NetworkMode", columns[direction]))
+    t_col, m_col, r_col = header["Timestamp"], header["NetworkMode"], header[columns[direction]]
+    times, rates, modes, lines = [], [], [], []
+    for number, row in rows:
+        try:
+            stamp = datetime.strptime(row[t_col].strip(), "%Y.%m.%d_%H.%M.%S").replace(tzinfo=timezone.utc)
+        except ValueError:
+            raise TraceError(f"{path}:{number}: bad Timestamp {row[t_col]!r}; expected YYYY.MM.DD_HH.MM.SS") from None
+        times.append(stamp.timestamp())
+        rates.append(_parse_float(path, number, row[r_col], columns[direction]) * 1e-3)
+        modes.append(row[m_col].strip())
+        lines.append(number)
+    if not times:
+        raise TraceError(f"{path}: empty file (no data rows)")
+    times_a = np.array(times)
+    trace = _from_times(path, times_a, np.array(rates), np.array(lines), last_hold_s=1.0)
+    uniq_last = np.flatnonzero(np.append(np.diff(times_a) > 0, True))
+    return GNetTrackTrace(trace, np.array(modes)[uniq_last])
+
+
+def load_csv(path: str | Path, time_col: str, rate_col: str, rate_unit: str = "Mbps", time_unit: str = "s") -> BandwidthTrace:
+    """Load a CSV with a header, a time column (``time_unit`` ``s`` or ``ms``) and a throughput column (``rate_unit``)."""
+    path = Path(path)
+    if rate_unit not in RATE_UNITS_MBPS:
+        raise TraceError(f"{path}: unknown rate unit {rate_unit!r}; allowed: {sorted(RATE_UNITS_MBPS)}")
+    if time_unit not in TIME_UNITS_S:
+        raise TraceError(f"{path}: unknown time unit {time_unit!r}; allowed: {sorted(TIME_UNITS_S)}")
+    rows, header = _csv_rows(path, (time_col, rate_col))
+    times, rates, lines = [], [], []
+    for number, row in rows:
+        times.append(_parse_float(path, number, row[header[time_col]], time_col) * TIME_UNITS_S[time_unit])
+        rates.append(_parse_float(path, number, row[header[rate_col]], rate_col) * RATE_UNITS_MBPS[rate_unit])
+        lines.append(number)
+    if not times:
+        raise TraceError(f"{path}: empty file (no data rows)")
+    return _from_times(path, np.array(times), np.array(rates), np.array(lines))
+
+
+FORMATS: dict[str, Callable[..., BandwidthTrace]] = {
+    "two_column": load_two_column,
+    "mahimahi": load_mahimahi,
+    "nyu_mets": load_nyu_mets,
+    "gnettrack": lambda path, **kw: load_gnettrack(path, **kw).trace,
+    "csv": load_csv,
+}
+"""Loader of each format name accepted by :func:`load_trace` (``gnettrack`` returns the trace only)."""
+
+
+def detect_format(path: str | Path) -> str:
+    """Guess a file's format from its first non-empty lines (see the module docstring for the layouts)."""
+    path = Path(path)
+    head = [line.strip() for line in _read_lines(path)[:50] if line.strip()]
+    if not head:
+        raise TraceError(f"{path}: empty file")
+    if "DL_bitrate" in head[0] and "NetworkMode" in head[0]:
+        return "gnettrack"
+    if any(_UNIT_LIKE.match(next(iter(line.split(",")[1:2]), "").strip()) for line in head):
+        return "nyu_mets"
+    if all(line.isdigit() for line in head[:10]):
+        return "mahimahi"
+    if len(head[0].split()) == 2 and "," not in head[0]:
+        return "two_column"
+    raise TraceError(f"{path}:1: cannot detect the format; pass fmt= one of {sorted(FORMATS)}")
+
+
+def load_trace(path: str | Path, fmt: str = "auto", **options: object) -> BandwidthTrace:
+    """Load one trace file; ``fmt`` is a name in :data:`FORMATS` or ``"auto"`` (:func:`detect_format`)."""
+    if fmt == "auto":
+        fmt = detect_format(path)
+    if fmt not in FORMATS:
+        raise ValueError(f"format {fmt!r} unknown; allowed: {['auto', *sorted(FORMATS)]}")
+    return FORMATS[fmt](path, **options)
+
+
+class TraceSet:
+    """An ordered set of trace files with a deterministic train/test split by file.
+
+    ``source`` is a directory (every file below it, recursively, except hidden files and ``README*``) or a
+    glob pattern. Files are sorted by path; file ``i`` (0-based) is in the test split when
+    ``i % test_every == 0``, so a set of ``n >= 1`` files has ``ceil(n / test_every)`` test files and the
+    split does not depend on the machine or on hashing.
+    """
+
+    SPLITS = ("train", "test", "all")
+
+    def __init__(self, source: str | Path, fmt: str = "auto", test_every: int = 5, **options: object) -> None:
+        if test_every < 2:
+            raise ValueError(f"test_every must be >= 2, got {test_every}")
+        root = Path(source)
+        if root.is_dir():
+            files = [p for p in root.rglob("*") if p.is_file() and not p.name.startswith((".", "README"))]
+        else:
+            files = [Path(p) for p in glob.glob(str(source)) if Path(p).is_file()]
+        if not files:
+            raise TraceError(f"{source}: no trace files found")
+        self.source = str(source)
+        self.files_all = sorted(files)
+        self.fmt = fmt
+        self.test_every = test_every
+        self.options = options
+
+    def files(self, split: str = "all") -> list[Path]:
+        """Files of ``split`` (``"train"``, ``"test"`` or ``"all"``), sorted."""
+        if split not in self.SPLITS:
+            raise ValueError(f"split {split!r} unknown; allowed: {list(self.SPLITS)}")
+        if split == "all":
+            return list(self.files_all)
+        want_test = split == "test"
+        return [p for i, p in enumerate(self.files_all) if (i % self.test_every == 0) == want_test]
+
+    def traces(self, split: str = "all") -> list[BandwidthTrace]:
+        """Load every trace of ``split``."""
+        return [load_trace(p, self.fmt, **self.options) for p in self.files(split)]
+
+
+def real_set(name: str, traces_dir: str | Path, **options: object) -> TraceSet:
+    """The :class:`TraceSet` of real set ``name`` (a key of :data:`REAL_SETS`) under ``traces_dir``."""
+    if name not in REAL_SETS:
+        raise ValueError(f"real set {name!r} unknown; allowed: {sorted(REAL_SETS)}")
+    return TraceSet(Path(traces_dir) / REAL_SETS[name], **options)

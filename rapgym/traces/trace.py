@@ -1,0 +1,110 @@
+"""Bandwidth traces as piecewise-constant rate series with exact cumulative-capacity transfers.
+
+A trace gives a link's capacity ``r(t)`` (Mbit/s) as constant on ``[edges[m], edges[m+1])``. It repeats
+with period ``edges[-1]``, so any episode length works. ``C(t) = integral_0^t r`` (bits) is
+non-decreasing; a transfer of ``bits`` started at ``t0`` ends at ``C^-1(C(t0) + bits)``, the first
+time the capacity catches up, which is exact through drops and zero-bandwidth outages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rapgym.errors import TraceError
+
+__all__ = ["BandwidthTrace"]
+
+MBIT = 1e6
+"""Bits per megabit."""
+
+
+@dataclass(frozen=True, eq=False)
+class BandwidthTrace:
+    """Piecewise-constant link capacity.
+
+    Attributes:
+        edges: ``(M+1,)`` segment boundaries in seconds, ``edges[0] == 0``, strictly increasing;
+            ``edges[-1]`` is the period.
+        rates_mbps: ``(M,)`` capacity of each segment in Mbit/s, finite and >= 0 (0 = outage).
+        name: where the trace came from (file name or generator).
+    """
+
+    edges: np.ndarray
+    rates_mbps: np.ndarray
+    name: str = "trace"
+
+    def __post_init__(self) -> None:
+        edges = np.asarray(self.edges, dtype=np.float64)
+        rates = np.asarray(self.rates_mbps, dtype=np.float64)
+        if edges.ndim != 1 or rates.ndim != 1 or edges.shape[0] != rates.shape[0] + 1 or rates.shape[0] < 1:
+            raise TraceError(f"trace {self.name!r}: need M >= 1 rates and M + 1 edges, got {rates.shape} rates and {edges.shape} edges")
+        if not np.all(np.isfinite(edges)) or edges[0] != 0.0 or np.any(np.diff(edges) <= 0):
+            raise TraceError(f"trace {self.name!r}: 'edges' must start at 0 and be finite and strictly increasing")
+        if not np.all(np.isfinite(rates)):
+            raise TraceError(f"trace {self.name!r}: 'rates_mbps' contains NaN or inf at segment {int(np.flatnonzero(~np.isfinite(rates))[0])}")
+        if np.any(rates < 0):
+            raise TraceError(f"trace {self.name!r}: 'rates_mbps' is negative at segment {int(np.flatnonzero(rates < 0)[0])}; allowed: >= 0")
+        cum = np.concatenate(([0.0], np.cumsum(rates * MBIT * np.diff(edges))))
+        for key, value in (("edges", edges), ("rates_mbps", rates), ("cum_bits", cum)):
+            value.flags.writeable = False
+            object.__setattr__(self, key, value)
+
+    cum_bits: np.ndarray = None  # type: ignore[assignment]  # set in __post_init__: C at each edge, bits
+
+    @classmethod
+    def from_samples(cls, rates_mbps: np.ndarray, interval_s: float, name: str = "trace") -> BandwidthTrace:
+        """A trace of equally spaced samples, each held for ``interval_s`` seconds."""
+        if not (np.isfinite(interval_s) and interval_s > 0):
+            raise TraceError(f"trace {name!r}: 'interval_s' must be > 0, got {interval_s}")
+        rates = np.asarray(rates_mbps, dtype=np.float64)
+        return cls(np.arange(rates.shape[0] + 1) * float(interval_s), rates, name)
+
+    @property
+    def period_s(self) -> float:
+        """Length of one repetition of the trace, seconds."""
+        return float(self.edges[-1])
+
+    @property
+    def total_bits(self) -> float:
+        """Capacity of one period, bits."""
+        return float(self.cum_bits[-1])
+
+    @property
+    def mean_mbps(self) -> float:
+        """Time-averaged capacity, Mbit/s."""
+        return self.total_bits / self.period_s / MBIT
+
+    def capacity(self, t: np.ndarray | float) -> np.ndarray:
+        """``C(t)``: bits deliverable on ``[0, t]`` (wrapping), vectorised over ``t >= 0``."""
+        t = np.asarray(t, dtype=np.float64)
+        laps, phase = np.divmod(t, self.period_s)
+        seg = np.clip(np.searchsorted(self.edges, phase, side="right") - 1, 0, self.rates_mbps.shape[0] - 1)
+        return laps * self.total_bits + self.cum_bits[seg] + self.rates_mbps[seg] * MBIT * (phase - self.edges[seg])
+
+    def inverse_capacity(self, x: np.ndarray | float) -> np.ndarray:
+        """``C^-1(x)``: the first time the capacity reaches ``x`` bits; ``inf`` if it never does."""
+        x = np.asarray(x, dtype=np.float64)
+        if self.total_bits <= 0:
+            return np.where(x <= 0, 0.0, np.inf)
+        laps = np.floor(x / self.total_bits)
+        rem = x - laps * self.total_bits
+        # first edge index whose cumulative capacity reaches rem; the segment before it holds the crossing
+        idx = np.searchsorted(self.cum_bits, rem, side="left")
+        seg = np.clip(idx - 1, 0, self.rates_mbps.shape[0] - 1)
+        rate = self.rates_mbps[seg] * MBIT
+        within = np.where(rate > 0, (rem - self.cum_bits[seg]) / np.where(rate > 0, rate, 1.0), 0.0)
+        return laps * self.period_s + np.where(idx == 0, 0.0, self.edges[seg] + within)
+
+    def transfer_end(self, start_s: np.ndarray | float, bits: np.ndarray | float) -> np.ndarray:
+        """Time a transfer of ``bits`` started at ``start_s`` completes, seconds."""
+        start_s = np.asarray(start_s, dtype=np.float64)
+        # max(): an empty transfer that starts inside an outage ends when it starts, not before
+        return np.maximum(self.inverse_capacity(self.capacity(start_s) + np.asarray(bits, dtype=np.float64)), start_s)
+
+    def mean_rate_mbps(self, t0: np.ndarray | float, t1: np.ndarray | float) -> np.ndarray:
+        """Average capacity over ``[t0, t1]`` in Mbit/s (what a throughput probe measures)."""
+        t0 = np.asarray(t0, dtype=np.float64)
+        t1 = np.asarray(t1, dtype=np.float64)
+        return (self.capacity(t1) - self.capacity(t0)) / np.maximum(t1 - t0, 1e-12) / MBIT
