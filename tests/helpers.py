@@ -13,15 +13,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import rapgym.shared_data
 from rapgym.profiles.profile import DNNProfile
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def shared_data_dir(*parts: str) -> Path:
-    """The shared data directory (or ``parts`` below it); skips or fails the calling test when absent."""
-    root = Path(os.environ.get("RAPGYM_SHARED_DATA", REPO.parent / "shared" / "data"))
-    path = root.joinpath(*parts)
+    """The shared data directory (:func:`rapgym.shared_data.shared_data_dir`); skips or fails the calling test when absent."""
+    path = rapgym.shared_data.shared_data_dir(*parts)
     if not path.exists():
         reason = f"shared data {path} not found (set RAPGYM_SHARED_DATA to the shared data directory)"
         if os.environ.get("RAPGYM_REQUIRE_SHARED_DATA") == "1":

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 
 import yaml
 
-from rapgym.configs.hyperparams import ALGOS, load_hyperparams, parse_overrides
+from rapgym.configs.hyperparams import ALGOS, load_hyperparams
+from rapgym.configs.overrides import parse_overrides
 from rapgym.configs.scenario import available_scenarios
 from rapgym.errors import HyperparamsError, ScenarioError
 from rapgym.learning.train import EVAL_SEED_BASE, compare_run, train
@@ -65,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not torch.cuda.is_available():
             parser.error("--device cuda: no CUDA device is available (use auto or cpu)")
     try:
-        overrides = parse_overrides(args.hyperparams)
+        overrides = parse_overrides(args.hyperparams, HyperparamsError, "hyperparameter override")
         if args.n_envs is not None:
             overrides["n_envs"] = args.n_envs
         load_hyperparams(args.algo, args.scenario, overrides)

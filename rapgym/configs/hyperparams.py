@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from rapgym.errors import HyperparamsError
 
-__all__ = ["ALGOS", "HybridHyperparams", "PPOHyperparams", "SACHyperparams", "load_hyperparams", "parse_overrides", "read_file"]
+__all__ = ["ALGOS", "HybridHyperparams", "PPOHyperparams", "SACHyperparams", "load_hyperparams", "read_file"]
 
 ALGOS = ("ppo", "sac", "hybrid")
 """``ppo``: flat MultiDiscrete actions; ``sac``: Box actions; ``hybrid``: PPO picks cut and bits, the closed-form allocation the shares."""
@@ -94,27 +94,6 @@ class SACHyperparams(_Common):
 SCHEMAS: dict[str, type[_Common]] = {"ppo": PPOHyperparams, "sac": SACHyperparams, "hybrid": HybridHyperparams}
 
 
-def parse_overrides(items: list[str]) -> dict[str, Any]:
-    """``["key=value", ...]`` to a dict; values are parsed as YAML (``3e-4``, ``[64, 64]``, ``true``).
-
-    Dotted keys set nested entries: ``policy_kwargs.net_arch=[64,64]``.
-
-    Raises:
-        HyperparamsError: an item without ``=`` or with an empty key.
-    """
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, text = item.partition("=")
-        if not sep or not key.strip():
-            raise HyperparamsError(f"hyperparameter override {item!r} must look like key=value")
-        node = out
-        *parents, leaf = key.strip().split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = yaml.safe_load(text)
-    return out
-
-
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     """``base`` updated by ``extra``; dict values merge one level deep."""
     out = dict(base)
@@ -155,7 +134,7 @@ def load_hyperparams(algo: str, scenario: str, overrides: dict[str, Any] | None 
     Args:
         algo: one of :data:`ALGOS`.
         scenario: scenario name; its entry (if any) is merged over ``default``.
-        overrides: e.g. from :func:`parse_overrides`.
+        overrides: e.g. from :func:`rapgym.configs.overrides.parse_overrides`.
         entries: the file's entries (default: the packaged ``<algo>.yml``); for tests and custom files.
 
     Raises:

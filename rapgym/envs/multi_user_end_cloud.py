@@ -233,18 +233,16 @@ class MultiUserEndCloudEnv(gym.Env):
     def episode_summary(self) -> dict[str, float]:
         """Metrics over every task that arrived so far in the episode (dropped tasks excluded from latency)."""
         sim = self.sim
-        # a task has arrived when its index lies before its user's dispatch cursor
-        arrived = np.arange(sim.arr_t.shape[0]) < sim.cursor[sim.task_user]
-        latency = sim.task_latency[arrived]
+        task_user, latency, acc_loss = sim.dispatched_tasks()
         done = latency >= 0
-        users = sim.task_user[arrived][done]
+        users = task_user[done]
         lat = latency[done]
-        total = int(arrived.sum())
+        total = int(latency.shape[0])
         return {
             "tasks": total,
             "mean_latency_s": float(lat.mean()) if lat.size else 0.0,
             "p95_latency_s": float(np.percentile(lat, 95)) if lat.size else 0.0,
-            "mean_accuracy": float((sim.base_accuracy[users] - sim.task_acc_loss[arrived][done]).mean()) if lat.size else 0.0,
+            "mean_accuracy": float((sim.base_accuracy[users] - acc_loss[done]).mean()) if lat.size else 0.0,
             "deadline_miss_rate": float((lat > sim.deadline[users]).sum() / total) if total else 0.0,
             "drop_rate": float((~done).sum() / total) if total else 0.0,
             "return": float(self._return),

@@ -243,10 +243,8 @@ class _Recorder:
 
 def completed_latencies(env: MultiUserEndCloudEnv) -> np.ndarray:
     """Latency (s) of every task of the episode so far that completed (dropped tasks excluded)."""
-    sim = env.unwrapped.sim
-    lat = [sim.task_latency[sim.arr_ptr[i]:sim.cursor[i]] for i in range(env.unwrapped.num_users)]
-    flat = np.concatenate(lat) if lat else np.zeros(0)
-    return flat[flat >= 0]
+    _, latency, _ = env.unwrapped.sim.dispatched_tasks()
+    return latency[latency >= 0]
 
 
 def ci_markdown_table(rows: Sequence[CIRow]) -> str:

@@ -198,6 +198,12 @@ class Simulator:
         }[name]
         raise ActionError(f"action field {name!r} is out of range; allowed: {allowed}")
 
+    def dispatched_tasks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(user, latency_s, acc_loss_pp)`` of every task dispatched so far in the episode (grouped by user, in
+        arrival order); a latency of ``-1`` marks a dropped task."""
+        dispatched = np.arange(self.arr_t.shape[0]) < self.cursor[self.task_user]
+        return self.task_user[dispatched], self.task_latency[dispatched], self.task_acc_loss[dispatched]
+
     def queue_backlog(self) -> np.ndarray:
         """``(N, 3)`` remaining device / uplink / cloud work of each user at the current slot start, s (float32)."""
         return self.backlog

@@ -11,7 +11,8 @@ from stable_baselines3.common.env_checker import check_env
 
 from rapgym.agents.allocation import closed_form_shares
 from rapgym.cli.train import main as train_main
-from rapgym.configs.hyperparams import load_hyperparams, parse_overrides
+from rapgym.configs.hyperparams import load_hyperparams
+from rapgym.configs.overrides import parse_overrides
 from rapgym.envs.multi_user_end_cloud import MultiUserEndCloudEnv
 from rapgym.errors import HyperparamsError
 from rapgym.learning.hybrid import HybridAction
