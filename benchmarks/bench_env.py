@@ -1,9 +1,10 @@
 """Raw env steps/s at N = 1, 8, 64, 256 against CartPole-v1's raw step, measured in the same run.
 
-Usage: python benchmarks/bench_env.py [--seconds 2] [--scenario default] [--users 1 8 64 256]
+Usage: python benchmarks/bench_env.py [--seconds 2] [--scenario default] [--users 1 8 64 256] [--write FILE]
 
 Random valid actions are sampled before timing and cycled; resets at truncation are included in the time
-for both envs. Both envs are used unwrapped (no passive checker, no order enforcing).
+for both envs. Both envs are used unwrapped (no passive checker, no order enforcing). Prints a Markdown
+table; ``--write FILE`` replaces the script's marked section of ``FILE``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 
 import gymnasium as gym
 import numpy as np
+from marked_section import add_write_argument, write_section
 
 import rapgym
 
@@ -42,6 +44,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.0, help="timing window per measurement, s")
     parser.add_argument("--scenario", default="default")
     parser.add_argument("--users", type=int, nargs="+", default=[1, 8, 64, 256])
+    add_write_argument(parser, "bench_env")
     args = parser.parse_args()
     if args.seconds <= 0 or any(n < 1 for n in args.users):
         parser.error("--seconds must be > 0 and every --users entry >= 1")
@@ -49,16 +52,20 @@ def main() -> None:
     cartpole = gym.make("CartPole-v1").unwrapped
     cartpole.action_space.seed(0)
     ref = steps_per_second(cartpole, [cartpole.action_space.sample() for _ in range(256)], args.seconds)
-    print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}, "
-          f"numpy {np.__version__}, rapgym {rapgym.__version__}")
-    print(f"CartPole-v1 raw step: {ref:,.0f} steps/s\n")
-    print(f"{'N':>5} {'steps/s':>12} {'user-steps/s':>14} {'x CartPole':>11}")
+    lines = [f"Command: `python benchmarks/bench_env.py --seconds {args.seconds:g} --scenario {args.scenario}` on "
+             f"{platform.processor() or platform.machine()}, Python {platform.python_version()}, numpy {np.__version__}, "
+             f"rapgym {rapgym.__version__}; CartPole-v1 raw step: {ref:,.0f} steps/s in the same run.", "",
+             "| N | steps/s | user-steps/s | x CartPole-v1 |", "|---|---|---|---|"]
     for n in args.users:
         env = rapgym.MultiUserEndCloudEnv(args.scenario, num_users=n, episode_slots=1000)
         env.action_space.seed(0)
         actions = [env.action_space.sample() for _ in range(256)]
         sps = steps_per_second(env, actions, args.seconds)
-        print(f"{n:>5} {sps:>12,.0f} {sps * n:>14,.0f} {sps / ref:>11.2f}")
+        lines.append(f"| {n} | {sps:,.0f} | {sps * n:,.0f} | {sps / ref:.2f} |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.write is not None:
+        write_section(args.write, "bench_env", text)
 
 
 if __name__ == "__main__":

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import argparse
 import platform
-import re
 import time
-from pathlib import Path
 from typing import Any
+
+from marked_section import add_write_argument, write_section
 
 from rapgym.agents import make_policy
 from rapgym.envs.multi_user_end_cloud import MultiUserEndCloudEnv
@@ -77,7 +77,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, nargs="+", default=[1, 10, 100, 1000])
     parser.add_argument("--oracle-users", type=int, nargs="+", default=[1, 2, 3, 4])
     parser.add_argument("--oracle-bits", type=int, nargs="+", default=[32, 8])
-    parser.add_argument("--write", type=Path, default=None, help="markdown file whose bench section is replaced")
+    add_write_argument(parser, "bench_solvers")
     parser.add_argument("--max-combinations", type=int, default=1_000_000, help="the oracle's search limit")
     args = parser.parse_args()
     if any(n < 1 for n in args.users + args.oracle_users):
@@ -109,12 +109,7 @@ def main() -> None:
     text = "\n".join(lines) + "\n"
     print(text)
     if args.write is not None:
-        begin, end = "<!-- bench_solvers:begin -->", "<!-- bench_solvers:end -->"
-        block = f"{begin}\n{text}{end}"
-        old = args.write.read_text() if args.write.exists() else ""
-        new = (re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: block, old, flags=re.S) if begin in old
-               else old + ("\n" if old else "") + block + "\n")
-        args.write.write_text(new)
+        write_section(args.write, "bench_solvers", text)
 
 
 if __name__ == "__main__":

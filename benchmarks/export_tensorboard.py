@@ -7,7 +7,8 @@ Per run: the training episode return (TensorBoard ``rollout/ep_rew_mean``, SB3's
 episodes of the stochastic policy) and the held-out evaluation return of the deterministic policy (the
 run's ``evaluations.csv``, the same numbers as ``eval/mean_reward``, plus the evaluation at the end of
 training) against environment steps, with JM-MPRA's held-out return on the same episodes as a dashed line. Returns are per episode (sum of the
-per-slot rewards over the scenario's ``episode_slots``).
+per-slot rewards over the scenario's ``episode_slots``). This script reads the logs; the figure is drawn by
+:func:`rapgym.evaluation.plots.plot_learning_curves`.
 """
 
 from __future__ import annotations
@@ -16,11 +17,9 @@ import argparse
 import csv
 from pathlib import Path
 
-import matplotlib
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator  # noqa: E402
+from rapgym.evaluation.plots import LearningCurve, plot_learning_curves
 
 
 def read_scalars(run_dir: Path) -> dict[str, tuple[list[int], list[float]]]:
@@ -37,32 +36,14 @@ def read_scalars(run_dir: Path) -> dict[str, tuple[list[int], list[float]]]:
     return out
 
 
-def plot_runs(run_dirs: list[Path], title: str, out: Path) -> None:
-    """Training and held-out returns of each run, JM-MPRA's held-out return as a reference line."""
-    fig, ax = plt.subplots(figsize=(10, 4.4))
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    reference = None
-    for color, run in zip(colors, run_dirs, strict=False):
-        scalars = read_scalars(run)
-        if "rollout/ep_rew_mean" in scalars:
-            ax.plot(*scalars["rollout/ep_rew_mean"], color=color, alpha=0.4, label=f"{run.name}: training")
-        with (run / "evaluations.csv").open() as handle:
-            rows = list(csv.DictReader(handle))
-        if rows:
-            ax.plot([int(r["timesteps"]) for r in rows], [float(r["mean_reward"]) for r in rows], color=color,
-                    marker="o", ms=3, label=f"{run.name}: held-out")
-            reference = float(rows[-1]["jm_mpra_mean_reward"])
-    if reference is not None:
-        ax.axhline(reference, color="black", ls="--", lw=1, label="JM-MPRA: held-out")
-    ax.set_xlabel("environment steps")
-    ax.set_ylabel("episode return")
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
+def read_run(run_dir: Path) -> tuple[LearningCurve, float | None]:
+    """A run's learning curve (TensorBoard ``rollout/ep_rew_mean``, ``evaluations.csv``) and JM-MPRA's held-out
+    return of its last evaluation (``None`` before the first evaluation)."""
+    with (run_dir / "evaluations.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    curve = LearningCurve(run_dir.name, read_scalars(run_dir).get("rollout/ep_rew_mean"),
+                          ([int(r["timesteps"]) for r in rows], [float(r["mean_reward"]) for r in rows]))
+    return curve, float(rows[-1]["jm_mpra_mean_reward"]) if rows else None
 
 
 def main() -> None:
@@ -74,7 +55,12 @@ def main() -> None:
     missing = [str(r) for r in args.runs if not (r / "config.yml").is_file()]
     if missing:
         parser.error(f"not run folders (no config.yml): {missing}")
-    plot_runs(args.runs, args.title, args.out)
+    curves, reference = [], None
+    for run in args.runs:
+        curve, run_reference = read_run(run)
+        curves.append(curve)
+        reference = run_reference if run_reference is not None else reference
+    plot_learning_curves(curves, args.out, args.title, reference)
     print(f"wrote {args.out}")
 
 

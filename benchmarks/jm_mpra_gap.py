@@ -11,7 +11,7 @@ scenario default (``drop_penalty = 30``) and ``drop_penalty = 5``. With 5 a drop
 one that completes late near ``max_backlog_s = 2`` s (cost up to ``2 / 0.1 + 1 = 21``), so the myopic
 oracle sometimes *overloads* a queue to have tasks dropped, which no latency-minimising solver does;
 that setting shows why the default is 30. Both decisions are scored by the simulator's own kernel
-(``rapgym.agents.oracle.slot_costs``, the env cost summed over the slot's tasks); the gap of an instance
+(``Simulator.score_actions``, the env cost summed over the slot's tasks); the gap of an instance
 is ``cost(JM-MPRA) / cost(oracle) - 1``. JM-MPRA runs with its defaults and, to separate the solver from
 its weighting, with ``omega_form="constant"`` (omega = 1/2: the objective equals the env cost without
 the deadline term).
@@ -20,14 +20,12 @@ the deadline term).
 from __future__ import annotations
 
 import argparse
-import re
 import time
-from pathlib import Path
 
 import numpy as np
+from marked_section import add_write_argument, write_section
 
 from rapgym.agents import make_policy
-from rapgym.agents.oracle import slot_costs
 from rapgym.envs.multi_user_end_cloud import MultiUserEndCloudEnv
 from rapgym.profiles.profile import DNNProfile
 from rapgym.traces.trace import BandwidthTrace
@@ -80,8 +78,8 @@ def measure(instances: int, seed: int, drop_penalty: float) -> dict[str, dict[st
         for name, options in VARIANTS.items():
             pol = make_policy("jm-mpra", env, **options)
             act = pol.predict(obs)[0]
-            cost = slot_costs(env.sim, act["split"], act["bits"], act["compute_share"],
-                              act.get("uplink_share", np.ones(env.num_users)))[0]
+            cost = env.sim.score_actions(act["split"], act["bits"], act["compute_share"],
+                                         act.get("uplink_share", np.ones(env.num_users)))[0]
             gaps[name].append(cost / oracle.last_cost - 1.0)
             rounds[name].append(pol.last_rounds)
         done += 1
@@ -106,23 +104,11 @@ def report(results: dict[str, dict[str, dict[str, float]]], instances: int, seed
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, text: str) -> None:
-    """Replace the block between the gap markers of ``path`` (appended when absent)."""
-    begin, end = "<!-- jm_mpra_gap:begin -->", "<!-- jm_mpra_gap:end -->"
-    block = f"{begin}\n{text}{end}"
-    old = path.read_text() if path.exists() else ""
-    if begin in old:
-        new = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: block, old, flags=re.S)
-    else:
-        new = old + ("\n" if old else "") + block + "\n"
-    path.write_text(new)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--instances", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--write", type=Path, default=None, help="markdown file whose gap section is replaced")
+    add_write_argument(parser, "jm_mpra_gap")
     args = parser.parse_args()
     if args.instances < 1:
         parser.error(f"--instances must be >= 1, got {args.instances}")
@@ -131,7 +117,7 @@ def main() -> None:
     text = report(results, args.instances, args.seed, time.perf_counter() - start)
     print(text)
     if args.write is not None:
-        write_section(args.write, text)
+        write_section(args.write, "jm_mpra_gap", text)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ plain ``ValueError`` keeps working. Messages name the field, file or key at faul
 
 from __future__ import annotations
 
-__all__ = ["ActionError", "HyperparamsError", "PolicyError", "ProfileError", "RapgymError", "ScenarioError", "TraceError"]
+__all__ = ["ActionError", "HyperparamsError", "MissingDependencyError", "PolicyError", "ProfileError", "RapgymError", "ScenarioError", "TraceError"]
 
 
 class RapgymError(ValueError):
@@ -35,3 +35,7 @@ class HyperparamsError(RapgymError):
 
 class PolicyError(RapgymError):
     """A policy name, option, observation or saved agent is invalid; the message names it."""
+
+
+class MissingDependencyError(RapgymError, ImportError):
+    """An optional dependency is missing; the message names the extra to install (e.g. ``rapgym[train]``)."""

@@ -3,9 +3,10 @@
 Run with a Python that has torch + torchvision (no weights are downloaded: models are built with
 ``weights=None``; FLOPs, tensor sizes and host latency do not depend on the weights)::
 
-    PYTHONPATH=. /work/venv-vision/bin/python scripts/build_profile_library.py --shared ../shared/data
+    PYTHONPATH=. <python with torch + torchvision> scripts/build_profile_library.py [--shared ../shared/data]
 
-Writes ``rapgym/profiles/data/<model>.json`` (per-block census, crossing-tensor bytes, latency
+``--shared`` defaults to ``$RAPGYM_SHARED_DATA`` (else ``../shared/data``); only its ``profiles/`` (Scission
+tables) is read. Writes ``rapgym/profiles/data/<model>.json`` (per-block census, crossing-tensor bytes, latency
 measured on this machine) and ``devices.json`` (latency-model coefficients per device/cloud class,
 fitted to Scission whole-model latencies; the Scission tables themselves are not copied).
 """
@@ -27,9 +28,10 @@ from rapgym.profiler.cuts import default_cuts
 from rapgym.profiler.measure import census, time_segments
 from rapgym.profiler.split import run_chain, split_at_cuts
 from rapgym.profiles.latency_model import FEATURES, features_matrix, fit_coefficients, predict
-from rapgym.profiles.scission import SCISSION_FILES, scission_totals
+from rapgym.profiles.scission import SCISSION_FILES, scission_table, scission_totals
+from rapgym.shared_data import shared_data_dir
 
-OUT = Path(__file__).resolve().parents[1] / "rapgym" / "sim" / "data" / "profiles"
+OUT = Path(__file__).resolve().parents[1] / "rapgym" / "profiles" / "data"
 
 # torchvision builder, input side, ImageNet-1k top-1 (%) of torchvision's IMAGENET1K_V1 weights (torchvision docs).
 SHIPPED = {
@@ -47,15 +49,15 @@ CALIBRATION = {
     "inception_v3": ("inception_v3", 299), "densenet121": ("densenet121", 224),
     "densenet169": ("densenet169", 224), "densenet201": ("densenet201", 224),
 }
-# device class -> (Scission file, platform, models excluded from the fit, description)
+# device class -> (Scission layout (a key of SCISSION_FILES), platform, models excluded from the fit, description)
 SCISSION_CLASSES = {
-    "raspberry-pi-4": ("scission_ucc2020_keras_blocks.csv", "raspi4", (), "Raspberry Pi 4 (Scission UCC 2020, TF 2.1 eager, CPU)"),
-    "jetson-nano": ("scission_fork_keras_blocks.csv", "jetsonnano", ("vgg16", "vgg19"),
+    "raspberry-pi-4": ("ucc2020", "raspi4", (), "Raspberry Pi 4 (Scission UCC 2020, TF 2.1 eager, CPU)"),
+    "jetson-nano": ("fork", "jetsonnano", ("vgg16", "vgg19"),
                     "NVIDIA Jetson Nano GPU (Scission fork gabrielecastellano/Scission; VGG rows excluded: asynchronous GPU timing)"),
-    "desktop-cpu": ("scission_ucc2020_keras_blocks.csv", "6700k(NoGPU)", (), "Intel i7-6700K desktop, CPU only (Scission UCC 2020)"),
-    "desktop-gpu": ("scission_ucc2020_keras_blocks.csv", "6700k(GPU)", (), "i7-6700K desktop with its GPU, model not stated (Scission UCC 2020)"),
-    "server-cpu": ("scission_fork_keras_blocks.csv", "bonarda(CPU)", (), "'bonarda' server, CPU only (Scission fork)"),
-    "datacenter-gpu": ("scission_fork_keras_blocks.csv", "bonarda(GPU)", (),
+    "desktop-cpu": ("ucc2020", "6700k(NoGPU)", (), "Intel i7-6700K desktop, CPU only (Scission UCC 2020)"),
+    "desktop-gpu": ("ucc2020", "6700k(GPU)", (), "i7-6700K desktop with its GPU, model not stated (Scission UCC 2020)"),
+    "server-cpu": ("fork", "bonarda(CPU)", (), "'bonarda' server, CPU only (Scission fork)"),
+    "datacenter-gpu": ("fork", "bonarda(GPU)", (),
                        "'bonarda' server with its GPU, model not stated (Scission fork, TF eager, batch 1)"),
 }
 DEVICES = ("raspberry-pi-4", "jetson-nano", "phone")
@@ -91,7 +93,7 @@ def _census_model(builder: str, side: int, timed: bool) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    parser.add_argument("--shared", type=Path, default=shared_data_dir(), help="shared data directory (with profiles/)")
     args = parser.parse_args()
     torch.set_num_threads(1)  # one thread: robust to other load on the build host (no parallel-region stalls)
     machine = f"{platform.machine()} {platform.processor() or ''} {torch.get_num_threads()} threads, torch {torch.__version__}, " \
@@ -104,14 +106,14 @@ def main() -> None:
               f"host {sum(b['host_s'] for b in data['blocks']) * 1e3:.0f} ms")
     calib = {name: features_matrix(_census_model(b, s, timed=False)["blocks"]).sum(axis=0).tolist()
              for name, (b, s) in CALIBRATION.items()}
-    totals = scission_totals(args.shared / "profiles" / name for name in SCISSION_FILES)
+    totals = scission_totals(scission_table(layout, args.shared) for layout in SCISSION_FILES)
     classes = {}
-    for cls, (fname, plat, excluded, desc) in SCISSION_CLASSES.items():
+    for cls, (layout, plat, excluded, desc) in SCISSION_CLASSES.items():
         used = [m for m in CALIBRATION if m not in excluded and (m, plat) in totals]
         y = np.array([totals[(m, plat)] for m in used])
         coef = fit_coefficients(np.array([calib[m] for m in used]), y)
         err = predict(np.array([calib[m] for m in used]), coef) / y - 1
-        classes[cls] = {"coefficients": coef.tolist(), "description": desc, "scission_file": fname, "scission_platform": plat,
+        classes[cls] = {"coefficients": coef.tolist(), "description": desc, "scission_file": SCISSION_FILES[layout], "scission_platform": plat,
                         "fit_models": used, "provenance": f"latency model fitted (NNLS, relative error) to Scission whole-model "
                         f"latencies of {', '.join(used)} on {desc}; in-sample relative error {100 * np.min(err):+.0f}% .. "
                         f"{100 * np.max(err):+.0f}%"}

@@ -2,32 +2,29 @@
 
 Usage: ``python scripts/fit_trace_params.py`` (reads ``$RAPGYM_SHARED_DATA/traces``, default
 ``../shared/data``, and writes ``rapgym/traces/data/trace_params/<set>.json``). Deterministic: the
-autocorrelation tuning uses a fixed seed. See :mod:`rapgym.traces.calibrated` for the model.
+autocorrelation tuning uses a fixed seed. See :mod:`rapgym.traces.generators` for the model.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 
-from rapgym.traces.calibrated import CALIBRATED_SETS, IRISH_REGIMES, lag1_autocorr, set_stats, simulate
-from rapgym.traces.loaders import load_gnettrack, real_set
+from rapgym.shared_data import shared_data_dir
+from rapgym.traces.generators import IRISH_REGIMES, simulate
+from rapgym.traces.loaders import load_gnettrack
+from rapgym.traces.sets import TRACE_SETS, real_set
+from rapgym.traces.stats import lag1_autocorr, set_stats
 
 REPO = Path(__file__).resolve().parents[1]
-OUT_DIR = REPO / "rapgym" / "sim" / "data" / "trace_params"
+OUT_DIR = REPO / "rapgym" / "traces" / "data" / "trace_params"
 QUANTILE_LEVELS = [0.0, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08]
 QUANTILE_LEVELS += [round(0.1 + 0.05 * i, 2) for i in range(17)]
 QUANTILE_LEVELS += [0.92, 0.94, 0.95, 0.96, 0.97, 0.98, 0.99, 0.995, 0.9975, 0.999, 1.0]
 TUNE_STEPS = 400_000
 TUNE_SEED = 12345
-
-
-def shared_traces_dir() -> Path:
-    """``$RAPGYM_SHARED_DATA/traces`` (default ``<repo>/../shared/data/traces``)."""
-    return Path(os.environ.get("RAPGYM_SHARED_DATA", REPO.parent / "shared" / "data")) / "traces"
 
 
 def load_set(name: str, traces_dir: Path) -> tuple[list[np.ndarray], list[np.ndarray], list[str]]:
@@ -85,9 +82,9 @@ def fit(series: list[np.ndarray], regimes: list[np.ndarray], names: list[str]) -
 
 
 def main() -> None:
-    traces_dir = shared_traces_dir()
+    traces_dir = shared_data_dir("traces")
     OUT_DIR.mkdir(parents=True, exist_ok=True)
-    for name in CALIBRATED_SETS:
+    for name in TRACE_SETS:
         series, regimes, names = load_set(name, traces_dir)
         params = {"set": name, "step_s": 1.0, **fit(series, regimes, names)}
         params["real_stats"] = {key: round(value, 5) for key, value in set_stats(series).items()}

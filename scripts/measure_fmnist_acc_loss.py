@@ -28,7 +28,7 @@ from rapgym.profiler.quant import HEADER_BYTES
 from rapgym.profiler.small_models import SMALL_MODELS, build_small
 from rapgym.profiler.split import split_at_cuts
 
-OUT = Path(__file__).resolve().parents[1] / "rapgym" / "sim" / "data" / "profiles" / "fmnist_acc_loss.json"
+OUT = Path(__file__).resolve().parents[1] / "rapgym" / "profiles" / "data" / "fmnist_acc_loss.json"
 BITS = (16, 8, 4, 2)
 
 

@@ -1,4 +1,4 @@
-"""Reference policies (DESIGN.md §3): RAP, JM-MPRA, classic baselines and the clairvoyant oracle.
+"""Reference policies (``docs/model.md §4``): RAP, JM-MPRA, classic baselines and the clairvoyant oracle.
 
 All share the SB3-style protocol ``predict(obs, state=None, episode_start=None, deterministic=True)
 -> (action, state)``; build them with :func:`make_policy`.

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from rapgym.errors import PolicyError
+
 __all__ = ["closed_form_shares"]
 
 
@@ -23,11 +25,11 @@ def closed_form_shares(work: np.ndarray) -> np.ndarray:
         ``(..., N)`` shares summing to 1 along the last axis.
 
     Raises:
-        ValueError: negative or non-finite work.
+        PolicyError: negative or non-finite work.
     """
     a = np.asarray(work, dtype=np.float64)
     if not np.all(np.isfinite(a)) or np.any(a < 0):
-        raise ValueError("work must be finite and >= 0")
+        raise PolicyError("work must be finite and >= 0")
     root = np.sqrt(a)
     total = root.sum(axis=-1, keepdims=True)
     n = a.shape[-1]

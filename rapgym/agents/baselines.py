@@ -16,6 +16,7 @@ from rapgym.agents.candidates import CandidateCache, Candidates
 from rapgym.agents.context import PolicyContext
 from rapgym.agents.estimators import make_estimator
 from rapgym.agents.objective import latency_estimate
+from rapgym.errors import PolicyError
 
 __all__ = ["AccuracyBudget", "CloudOnly", "DeviceOnly", "Neurosurgeon", "RandomPolicy"]
 
@@ -81,7 +82,7 @@ class AccuracyBudget(_LatencyArgmin):
     def __init__(self, ctx: PolicyContext, budget_pp: float = 1.0, **options: Any) -> None:
         super().__init__(ctx, **options)
         if not (np.isfinite(budget_pp) and budget_pp >= 0):
-            raise ValueError(f"{self.name}: budget_pp must be finite and >= 0, got {budget_pp}")
+            raise PolicyError(f"{self.name}: budget_pp must be finite and >= 0, got {budget_pp}")
         self.budget_pp = float(budget_pp)
 
     def admissible(self, cands: Candidates) -> np.ndarray:

@@ -12,6 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rapgym.errors import PolicyError
+from rapgym.sim.cost import upload_table
+from rapgym.sim.layout import COL_ACC_LOSS, COL_CLOUD_S, COL_DEVICE_S, COL_TX
+
 __all__ = ["Candidates", "CandidateCache", "enumerate_candidates", "prune_dominated"]
 
 _PRUNE_CHUNK = 1 << 20
@@ -25,7 +29,7 @@ class Candidates:
     Attributes:
         split: cut index. bits_idx: index into the scenario's bit widths.
         device_s: device latency, s. cloud_s: cloud latency on the whole cloud, s.
-        tx_bits: uploaded bits including the header (0 for device-only).
+        tx_bits: uploaded bits including the header (0 for device-only), by :func:`rapgym.sim.cost.upload_bits`.
         acc_loss: accuracy loss, percentage points.
         uploads: the candidate sends work to the cloud. valid: a real, legal candidate.
     """
@@ -59,41 +63,42 @@ def enumerate_candidates(profile: np.ndarray, cut_mask: np.ndarray, bits: np.nda
     """All legal ``(cut, bits)`` candidates of every user.
 
     Args:
-        profile: ``(N, Kmax+1, 3 + nbits)`` observation profile (device s, whole-cloud s, fp32 bytes, acc loss pp per width).
+        profile: ``(N, Kmax+1, 3 + nbits)`` observation profile (columns ``rapgym.sim.layout.COL_*``: device s,
+            whole-cloud s, fp32 bytes, acc loss pp per width).
         cut_mask: ``(N, Kmax+1)`` 1 where the cut exists; the legal cuts of a user are ``0..K_i``.
         bits: ``(nbits,)`` bit widths (must contain 32).
         header_bits: bits added to every upload.
 
     Raises:
-        ValueError: a user has no legal cut, or the shapes disagree.
+        PolicyError: a user has no legal cut, or the shapes disagree.
     """
     profile = np.asarray(profile, dtype=np.float64)
     mask = np.asarray(cut_mask) > 0
     n, k1 = mask.shape
     nb = bits.shape[0]
-    if profile.shape != (n, k1, 3 + nb):
-        raise ValueError(f"profile has shape {profile.shape}; expected {(n, k1, 3 + nb)} for cut_mask {mask.shape} and {nb} bit widths")
+    if profile.shape != (n, k1, COL_ACC_LOSS + nb):
+        raise PolicyError(f"observation 'profile' has shape {profile.shape}; expected {(n, k1, COL_ACC_LOSS + nb)} "
+                          f"for cut_mask {mask.shape} and {nb} bit widths")
     empty = np.flatnonzero(~mask.any(axis=1))
     if empty.size:
-        raise ValueError(f"user(s) {empty.tolist()} have no legal cut (cut_mask row all zero); a profile needs at least cloud-only and device-only cuts")
+        raise PolicyError(f"observation 'cut_mask': user(s) {empty.tolist()} have no legal cut (row all zero); a "
+                          f"profile needs at least cloud-only and device-only cuts")
     k_dev = k1 - 1 - np.argmax(mask[:, ::-1], axis=1)  # (N,) the device-only cut: the last legal one
     cut = np.arange(k1)
     legal = cut[None, :] <= k_dev[:, None]
     j32 = int(np.flatnonzero(bits == 32)[0])
-    inner = (cut[None, :] > 0) & (cut[None, :] < k_dev[:, None])  # (N, K1) quantizable cuts
-    width_ok = inner[:, :, None] | (np.arange(nb) == j32)[None, None, :]  # (N, K1, nb)
+    tx_bits, uploads, quantized = upload_table(8.0 * profile[:, :, COL_TX], bits / 32.0, k_dev, float(header_bits))
+    width_ok = quantized[:, :, None] | (np.arange(nb) == j32)[None, None, :]  # (N, K1, nb)
     valid = legal[:, :, None] & width_ok
-    uploads = np.broadcast_to((cut[None, :] < k_dev[:, None])[:, :, None], valid.shape)
-    scale = np.where(inner[:, :, None], bits[None, None, :] / 32.0, 1.0)
-    tx_bits = np.where(uploads, 8.0 * profile[:, :, 2, None] * scale + header_bits, 0.0)
-    cloud = np.where(uploads, profile[:, :, 1, None], 0.0)
+    uploads = np.broadcast_to(uploads[:, :, None], valid.shape)
+    cloud = np.where(uploads, profile[:, :, COL_CLOUD_S, None], 0.0)
     shape = (n, k1 * nb)
     return Candidates(
         split=np.broadcast_to(cut[None, :, None], valid.shape).reshape(shape).copy(),
         bits_idx=np.broadcast_to(np.arange(nb)[None, None, :], valid.shape).reshape(shape).copy(),
-        device_s=np.broadcast_to(profile[:, :, 0, None], valid.shape).reshape(shape).copy(),
+        device_s=np.broadcast_to(profile[:, :, COL_DEVICE_S, None], valid.shape).reshape(shape).copy(),
         cloud_s=cloud.reshape(shape), tx_bits=tx_bits.reshape(shape),
-        acc_loss=np.where(valid, profile[:, :, 3:], 0.0).reshape(shape),
+        acc_loss=np.where(valid, profile[:, :, COL_ACC_LOSS:], 0.0).reshape(shape),
         uploads=uploads.reshape(shape).copy(), valid=valid.reshape(shape))
 
 

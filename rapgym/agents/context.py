@@ -20,7 +20,7 @@ __all__ = ["PolicyContext"]
 
 @dataclass(frozen=True)
 class PolicyContext:
-    """Static facts of a scenario, in the units of DESIGN.md §1.
+    """Static facts of a scenario, in the units of ``docs/model.md §1``.
 
     Attributes:
         num_users: N.

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rapgym.errors import PolicyError
+
 __all__ = ["ESTIMATORS", "FLOOR_MBPS", "Estimator", "ewma", "harmonic_mean", "last_sample", "make_estimator", "robust_mpc"]
 
 FLOOR_MBPS = 1e-3
@@ -24,7 +26,7 @@ FLOOR_MBPS = 1e-3
 def _history(history: np.ndarray) -> np.ndarray:
     h = np.asarray(history, dtype=np.float64)
     if h.ndim != 2 or h.shape[1] < 1:
-        raise ValueError(f"history must be (N, H) with H >= 1, got shape {h.shape}")
+        raise PolicyError(f"bandwidth history (observation key 'bandwidth') must be (N, H) with H >= 1, got shape {h.shape}")
     return h
 
 
@@ -98,14 +100,14 @@ class Estimator:
 def make_estimator(name: str, **options: float) -> Estimator:
     """The estimator ``name`` (a key of :data:`ESTIMATORS`) with ``options`` overriding its defaults."""
     if name not in ESTIMATORS:
-        raise ValueError(f"estimator {name!r} unknown; allowed: {sorted(ESTIMATORS)}")
+        raise PolicyError(f"estimator {name!r} unknown; allowed: {sorted(ESTIMATORS)}")
     defaults = ESTIMATORS[name][1]
     unknown = sorted(set(options) - set(defaults))
     if unknown:
-        raise ValueError(f"estimator {name!r}: unknown option(s) {unknown}; allowed: {sorted(defaults)}")
+        raise PolicyError(f"estimator {name!r}: unknown option(s) {unknown}; allowed: {sorted(defaults)}")
     merged = {**defaults, **options}
     if "alpha" in merged and not 0.0 < merged["alpha"] <= 1.0:
-        raise ValueError(f"estimator {name!r}: alpha must be in (0, 1], got {merged['alpha']}")
+        raise PolicyError(f"estimator {name!r}: alpha must be in (0, 1], got {merged['alpha']}")
     if "n" in merged and (int(merged["n"]) != merged["n"] or merged["n"] < 1):
-        raise ValueError(f"estimator {name!r}: n must be an integer >= 1, got {merged['n']}")
+        raise PolicyError(f"estimator {name!r}: n must be an integer >= 1, got {merged['n']}")
     return Estimator(name, {k: (int(v) if k == "n" else float(v)) for k, v in merged.items()})

@@ -20,6 +20,7 @@ from rapgym.agents.candidates import CandidateCache, Candidates
 from rapgym.agents.context import PolicyContext
 from rapgym.agents.estimators import make_estimator
 from rapgym.agents.objective import latency_estimate
+from rapgym.errors import PolicyError
 
 __all__ = ["IAO"]
 
@@ -34,7 +35,7 @@ class IAO(Policy):
                  iterations: int = 40) -> None:
         super().__init__(ctx)
         if int(iterations) != iterations or iterations < 1:
-            raise ValueError(f"{self.name}: iterations must be an integer >= 1, got {iterations}")
+            raise PolicyError(f"{self.name}: iterations must be an integer >= 1, got {iterations}")
         self.iterations = int(iterations)
         self.estimate = make_estimator(estimator, **(estimator_options or {}))
         self.cache = CandidateCache(ctx.bits, ctx.header_bits, prune=False)

@@ -23,6 +23,7 @@ import numpy as np
 
 from rapgym.agents.allocation import closed_form_shares
 from rapgym.agents.rap import RAP
+from rapgym.errors import PolicyError
 from rapgym.sim.pipeline import normalise_shares
 
 __all__ = ["JMMPRA"]
@@ -37,7 +38,7 @@ class JMMPRA(RAP):
     def __init__(self, ctx: Any, max_rounds: int = 20, **rap_options: Any) -> None:
         super().__init__(ctx, **rap_options)
         if int(max_rounds) != max_rounds or max_rounds < 1:
-            raise ValueError(f"{self.name}: max_rounds must be an integer >= 1, got {max_rounds}")
+            raise PolicyError(f"{self.name}: max_rounds must be an integer >= 1, got {max_rounds}")
         self.max_rounds = int(max_rounds)
         self.last_rounds = 0
 

@@ -6,7 +6,7 @@ uplink share ``w``) and compute share ``f``, on queues with backlogs ``q = (q_de
     device-only:  T = q_dev + device_s
     uploading:    T = max(max(q_dev + device_s, q_up) + bits / (w B) + rtt/2, q_cloud) + cloud_s / f + rtt/2
 
-which is the pipeline of DESIGN.md §1 for one task at constant bandwidth (with ``q = 0`` it is the
+which is the pipeline of ``docs/model.md §1`` for one task at constant bandwidth (with ``q = 0`` it is the
 classic ``device + bits/B + rtt + cloud/f``). With a stream of ``m`` tasks per slot spaced ``1/fps`` apart
 the ``j``-th waits ``j * max(0, s_b - 1/fps)`` more, ``s_b = max(device, bits/(wB), cloud/f)`` the bottleneck
 stage (exact for a deterministic tandem of FIFO stages), so the slot's mean latency adds
@@ -19,6 +19,7 @@ import numpy as np
 
 from rapgym.agents.candidates import Candidates
 from rapgym.agents.estimators import FLOOR_MBPS
+from rapgym.errors import PolicyError
 
 __all__ = ["OMEGA_FORMS", "latency_estimate", "omega"]
 
@@ -35,7 +36,7 @@ def omega(bandwidth_mbps: np.ndarray, form: str, b0_mbps: float, omega_const: fl
         return -np.expm1(-b / b0_mbps)
     if form == "constant":
         return np.full(b.shape, omega_const)
-    raise ValueError(f"omega form {form!r} unknown; allowed: {list(OMEGA_FORMS)}")
+    raise PolicyError(f"omega form {form!r} unknown; allowed: {list(OMEGA_FORMS)}")
 
 
 def latency_estimate(cands: Candidates, bandwidth_mbps: np.ndarray, compute_share: np.ndarray,

@@ -29,6 +29,7 @@ from rapgym.agents.candidates import CandidateCache, Candidates
 from rapgym.agents.context import PolicyContext
 from rapgym.agents.estimators import FLOOR_MBPS, make_estimator
 from rapgym.agents.objective import OMEGA_FORMS, latency_estimate, omega
+from rapgym.errors import PolicyError
 
 __all__ = ["RAP", "rap_objective"]
 
@@ -64,19 +65,19 @@ class RAP(Policy):
         super().__init__(ctx)
         self.estimate = make_estimator(estimator, **(estimator_options or {}))
         if omega_form not in OMEGA_FORMS:
-            raise ValueError(f"{self.name}: omega_form {omega_form!r} unknown; allowed: {list(OMEGA_FORMS)}")
+            raise PolicyError(f"{self.name}: omega_form {omega_form!r} unknown; allowed: {list(OMEGA_FORMS)}")
         if not (np.isfinite(b0_mbps) and b0_mbps > 0):
-            raise ValueError(f"{self.name}: b0_mbps must be finite and > 0, got {b0_mbps}")
+            raise PolicyError(f"{self.name}: b0_mbps must be finite and > 0, got {b0_mbps}")
         if not 0.0 <= omega_const <= 1.0:
-            raise ValueError(f"{self.name}: omega_const must be in [0, 1], got {omega_const}")
+            raise PolicyError(f"{self.name}: omega_const must be in [0, 1], got {omega_const}")
         if shares not in self.SHARES:
-            raise ValueError(f"{self.name}: shares {shares!r} unknown; allowed: {list(self.SHARES)}")
+            raise PolicyError(f"{self.name}: shares {shares!r} unknown; allowed: {list(self.SHARES)}")
         if acc_ref_pp is None:
             acc_ref_pp = 1.0 / ctx.acc_weight if ctx.acc_weight > 0 else np.inf
         t_ref_s = ctx.latency_ref_s if t_ref_s is None else t_ref_s
         for label, value in (("acc_ref_pp", acc_ref_pp), ("t_ref_s", t_ref_s)):
             if not value > 0:
-                raise ValueError(f"{self.name}: {label} must be > 0, got {value}")
+                raise PolicyError(f"{self.name}: {label} must be > 0, got {value}")
         self.omega_form, self.b0_mbps, self.omega_const = omega_form, float(b0_mbps), float(omega_const)
         self.acc_ref_pp, self.t_ref_s = float(acc_ref_pp), float(t_ref_s)
         self.queue_aware = bool(queue_aware)

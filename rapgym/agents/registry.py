@@ -11,6 +11,7 @@ from rapgym.agents.iao import IAO
 from rapgym.agents.jm_mpra import JMMPRA
 from rapgym.agents.oracle import Oracle
 from rapgym.agents.rap import RAP
+from rapgym.errors import PolicyError
 
 __all__ = ["POLICIES", "available_policies", "make_policy"]
 
@@ -39,19 +40,19 @@ def make_policy(name: str, env: Any, **options: Any) -> Policy:
     for the observation-only policies).
 
     Raises:
-        ValueError: unknown name or option (the message lists the allowed ones), an invalid option value,
+        PolicyError: unknown name or option (the message lists the allowed ones), an invalid option value,
             or the oracle without an env.
     """
     if name not in POLICIES:
-        raise ValueError(f"unknown policy {name!r}; allowed: {', '.join(POLICIES)}")
+        raise PolicyError(f"unknown policy {name!r}; allowed: {', '.join(POLICIES)}")
     cls, fixed = POLICIES[name]
     allowed = sorted(set(cls.OPTIONS) - set(fixed))
     unknown = sorted(set(options) - set(allowed))
     if unknown:
-        raise ValueError(f"policy {name!r}: unknown option(s) {unknown}; allowed: {allowed or 'none'}")
+        raise PolicyError(f"policy {name!r}: unknown option(s) {unknown}; allowed: {allowed or 'none'}")
     ctx = env if isinstance(env, PolicyContext) else PolicyContext.from_env(env)
     if cls.clairvoyant:
         if isinstance(env, PolicyContext):
-            raise ValueError(f"policy {name!r} is clairvoyant and needs the env itself, not a PolicyContext")
+            raise PolicyError(f"policy {name!r} is clairvoyant and needs the env itself, not a PolicyContext")
         return cls(ctx, env, **fixed, **options)
     return cls(ctx, **fixed, **options)

@@ -1,60 +1,60 @@
-"""Evaluate reference policies on a scenario over seeds: one table (rich), optionally CSV + markdown.
+"""Evaluate reference policies and saved agents over scenarios x seeds: one table (mean ± 95 % CI over episodes).
 
     python evaluate.py --scenario default --policies rap jm-mpra neurosurgeon --seeds 0 1 2 --episode-slots 200 --out results/
-
-Policy specs take options as ``name:key=value,...`` (e.g. ``rap:b0_mbps=4,estimator="ewma"``).
-
-Comparison mode (any of ``--agents``, ``--scenarios``, ``--plots``): saved agents and reference policies over
-scenarios x seeds, each metric as mean ± 95 % CI, with CSV, markdown and plots (latency CDF per policy,
-per-user cut/bits against bandwidth for one episode) under ``--out``:
-
     python evaluate.py --agents runs/x/best_model.zip --policies jm-mpra rap neurosurgeon \
         --scenarios default unstable-lte --seeds 0 1 2 3 4 --plots --out results/
+
+Policy specs take options as ``name:key=value,...`` (values as YAML, e.g. ``rap:b0_mbps=4,estimator=ewma``).
+``--out`` gets ``comparison.csv``, ``comparison.md`` and ``episodes.csv``; ``--plots`` adds the latency CDF per
+policy and one episode's per-user cut/bits against bandwidth (needs matplotlib). Saved agents (``--agents``)
+need the ``rapgym[train]`` extra. The work is done by :func:`rapgym.evaluation.comparison.compare`.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
-from typing import Any
 
+from rich.console import Console
+
+from rapgym.configs.overrides import parse_overrides
 from rapgym.configs.scenario import available_scenarios, load_scenario
-from rapgym.errors import ScenarioError
-from rapgym.evaluation.runner import (
-    COLUMNS,
-    ci_rich_table,
-    compare,
-    evaluate,
-    resolve_policy,
-    table_cells,
-    write_csv,
-    write_markdown,
-)
+from rapgym.errors import RapgymError, ScenarioError
+from rapgym.evaluation.comparison import compare, comparison_title
+from rapgym.evaluation.runner import SAVED_AGENT_SUFFIX, resolve_policy
+from rapgym.evaluation.tables import ci_rich_table
+
+
+def _register_saved_agents() -> None:
+    """Make ``.zip`` specs resolvable (imports rapgym.learning, hence SB3 and torch: only with ``--agents``)."""
+    from rapgym.learning.saved_agents import register_saved_agents
+
+    register_saved_agents()
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line, validated: ``overrides`` becomes the dict of scenario overrides (``--set``,
+    ``--num-users``, ``--episode-slots``) and ``scenarios`` the list of scenarios to run."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="default", choices=available_scenarios())
+    parser.add_argument("--scenarios", nargs="+", default=None, choices=available_scenarios(),
+                        help="several scenarios (replaces --scenario)")
     parser.add_argument("--policies", nargs="+", default=[], metavar="SPEC",
                         help="policy specs: a reference policy name, optionally name:key=value,...")
     parser.add_argument("--agents", nargs="+", default=[], metavar="ZIP",
                         help="saved agents (e.g. runs/x/best_model.zip) to compare with the policies")
-    parser.add_argument("--scenarios", nargs="+", default=None, choices=available_scenarios(),
-                        help="several scenarios (comparison mode; replaces --scenario)")
-    parser.add_argument("--plots", action="store_true", help="comparison mode with plots (needs --out)")
+    parser.add_argument("--plots", action="store_true", help="also write plots (needs --out and matplotlib)")
     parser.add_argument("--plot-policy", default=None, metavar="SPEC",
                         help="policy or agent whose decisions are plotted (default: the first agent, else policy)")
     parser.add_argument("--plot-seed", type=int, default=None, help="episode seed of the decision plot (default: first seed)")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0], help="one episode per seed")
-    parser.add_argument("--episode-slots", "--episodes-slots", dest="episode_slots", type=int, default=None,
-                        help="slots per episode (default: the scenario's)")
+    parser.add_argument("--episode-slots", type=int, default=None, help="slots per episode (default: the scenario's)")
     parser.add_argument("--num-users", type=int, default=None, help="override the scenario's number of users")
     parser.add_argument("--set", nargs="+", default=[], metavar="FIELD=VALUE", dest="overrides",
-                        help="scenario overrides, values as JSON (e.g. bits=[32,8] drop_penalty=30)")
-    parser.add_argument("--out", type=Path, default=None, help="output directory: results.csv and results.md (comparison mode: "
-                             "comparison.csv/.md, episodes.csv and plots)")
+                        help="scenario overrides, values as YAML (e.g. bits=[32,8] drop_penalty=30)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="output directory: comparison.csv, comparison.md, episodes.csv (and the plots)")
     args = parser.parse_args(argv)
     if not args.policies and not args.agents:
         parser.error("the following arguments are required: --policies (or --agents)")
@@ -66,79 +66,51 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--episode-slots must be >= 1, got {args.episode_slots}")
     if args.num_users is not None and args.num_users < 1:
         parser.error(f"--num-users must be >= 1, got {args.num_users}")
-    overrides = {}
-    for item in args.overrides:
-        field, eq, value = item.partition("=")
-        if not eq:
-            parser.error(f"--set {item!r} must be FIELD=VALUE")
-        try:
-            overrides[field] = json.loads(value)
-        except json.JSONDecodeError:
-            overrides[field] = value
-    if args.num_users is not None:
-        overrides["num_users"] = args.num_users
+    args.scenarios = args.scenarios or [args.scenario]
     try:
-        load_scenario(args.scenario, **overrides)
+        overrides = parse_overrides(args.overrides, ScenarioError, what="--set")
+        if args.num_users is not None:
+            overrides["num_users"] = args.num_users
+        if args.episode_slots is not None:
+            overrides["episode_slots"] = args.episode_slots
+        for scenario in args.scenarios:
+            load_scenario(scenario, **overrides)
     except ScenarioError as exc:
         parser.error(str(exc))
     args.overrides = overrides
     for spec in args.agents:
-        if not spec.endswith(".zip"):
-            parser.error(f"--agents takes saved agents ending in .zip, got {spec!r}")
-    for spec in args.agents + args.policies:
+        if not spec.endswith(SAVED_AGENT_SUFFIX):
+            parser.error(f"--agents takes saved agents ending in {SAVED_AGENT_SUFFIX}, got {spec!r}")
+    for spec in args.policies:
+        if spec.endswith(SAVED_AGENT_SUFFIX):
+            parser.error(f"--policies {spec!r} is a saved agent: pass it with --agents")
+    if args.agents:
+        _register_saved_agents()
+    args.specs = list(args.agents) + list(args.policies)
+    for spec in args.specs:
         try:
             resolve_policy(spec)
-        except ValueError as exc:
+        except RapgymError as exc:
             parser.error(str(exc))
+    if args.plot_policy is not None and args.plot_policy not in args.specs:
+        parser.error(f"--plot-policy {args.plot_policy!r} must be one of the evaluated specs: {args.specs}")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the evaluation, print the table; 0 on success, 2 on bad input."""
     args = parse_args(argv)
-    from rich.console import Console
-    from rich.table import Table
-
     console = Console() if sys.stdout.isatty() else Console(width=200)  # a pipe or file gets the whole table
-    if args.agents or args.scenarios or args.plots:
-        return _compare(args, console, dict(args.overrides))
     try:
-        rows = evaluate(args.scenario, args.policies, args.seeds, args.episode_slots,
-                        progress=lambda msg: console.log(msg), **args.overrides)
-    except ValueError as exc:
+        rows = compare(args.scenarios, args.specs, args.seeds, args.out, plots=args.plots, plot_spec=args.plot_policy,
+                       plot_seed=args.plot_seed, progress=lambda msg: console.log(msg), **args.overrides)
+    except ValueError as exc:  # RapgymError, or an invalid policy option refused by the policy itself
         console.print(f"[red]error:[/red] {exc}")
         return 2
-    title = f"{args.scenario}: seeds {args.seeds}, " + (f"{args.episode_slots} slots" if args.episode_slots else "scenario slots")
-    if args.overrides:
-        title += ", " + ", ".join(f"{k}={v}" for k, v in args.overrides.items())
-    table = Table(title=title)
-    for _, header, _ in COLUMNS:
-        table.add_column(header, justify="left" if header == "policy" else "right")
-    for cells in table_cells(rows):
-        table.add_row(*cells)
-    console.print(table)
+    console.print(ci_rich_table(rows, comparison_title(args.seeds, args.overrides)))
     if args.out is not None:
-        args.out.mkdir(parents=True, exist_ok=True)
-        write_csv(rows, args.out / "results.csv")
-        write_markdown(rows, args.out / "results.md", title)
-        console.print(f"wrote {args.out / 'results.csv'} and {args.out / 'results.md'}")
-    return 0
-
-
-def _compare(args: argparse.Namespace, console: Any, overrides: dict[str, Any]) -> int:
-    """Comparison mode: agents and policies over scenarios x seeds, mean ± 95 % CI, files and plots."""
-    if args.episode_slots is not None:
-        overrides["episode_slots"] = args.episode_slots
-    specs = list(args.agents) + list(args.policies)
-    try:
-        rows = compare(args.scenarios or [args.scenario], specs, args.seeds, args.out,
-                       plot_spec=args.plot_policy, plot_seed=args.plot_seed,
-                       progress=lambda msg: console.log(msg), **overrides)
-    except ValueError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        return 2
-    console.print(ci_rich_table(rows, f"seeds {args.seeds}: mean ± 95 % CI over episodes"))
-    if args.out is not None:
-        console.print(f"wrote comparison.csv, comparison.md, episodes.csv and plots to {args.out}")
+        written = "comparison.csv, comparison.md, episodes.csv" + (" and plots" if args.plots else "")
+        console.print(f"wrote {written} to {args.out}")
     return 0
 
 

@@ -6,13 +6,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-import yaml
-
 from rapgym.configs.hyperparams import ALGOS, load_hyperparams
 from rapgym.configs.overrides import parse_overrides
 from rapgym.configs.scenario import available_scenarios
-from rapgym.errors import HyperparamsError, ScenarioError
-from rapgym.learning.train import EVAL_SEED_BASE, compare_run, train
+from rapgym.errors import HyperparamsError, MissingDependencyError, ScenarioError
+from rapgym.learning.held_out import EVAL_SEED_BASE
+from rapgym.learning.models import require_train_extra
+from rapgym.learning.run_folder import RunFolder
+from rapgym.learning.train import compare_run, train
 
 __all__ = ["build_parser", "main"]
 
@@ -60,6 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``train.py`` and ``rapgym-train``; returns the exit status (argparse exits 2 on bad args)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        require_train_extra()
+    except MissingDependencyError as exc:
+        parser.error(str(exc))
     if args.device == "cuda":
         import torch
 
@@ -75,11 +80,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     run_dir = train(args.algo, args.scenario, args.timesteps, args.seed, overrides=overrides, device=args.device,
                     out=args.out, threads=args.threads, progress_bar=not args.no_progress_bar, run_name=args.run_name,
                     argv=list(sys.argv if argv is None else argv))
-    result = yaml.safe_load((run_dir / "result.yml").read_text())
+    run = RunFolder(run_dir)
+    result = run.read_result()
     final = result["final_eval"]
     print(f"run folder: {run_dir}")
     print(f"held-out mean return: agent {final['mean_reward']:.1f} (best {result['best_mean_reward']:.1f}), "
-          f"JM-MPRA {final['jm_mpra_mean_reward']:.1f} over {len(yaml.safe_load((run_dir / 'config.yml').read_text())['eval_seeds'])} episodes; "
+          f"JM-MPRA {final['jm_mpra_mean_reward']:.1f} over {len(run.read_config()['eval_seeds'])} episodes; "
           f"wall {result['wall_s']:.0f} s")
     if args.compare:
         compare_run(run_dir, episodes=args.compare_episodes)

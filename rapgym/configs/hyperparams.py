@@ -16,10 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from rapgym.errors import HyperparamsError
 
-__all__ = ["ALGOS", "HybridHyperparams", "PPOHyperparams", "SACHyperparams", "load_hyperparams", "read_file"]
+__all__ = ["ALGOS", "DEFAULT_SHARE_LEVELS", "HybridHyperparams", "PPOHyperparams", "SACHyperparams", "load_hyperparams", "read_file"]
 
 ALGOS = ("ppo", "sac", "hybrid")
 """``ppo``: flat MultiDiscrete actions; ``sac``: Box actions; ``hybrid``: PPO picks cut and bits, the closed-form allocation the shares."""
+
+DEFAULT_SHARE_LEVELS = 5
+"""Levels of a discretised share in ``ppo``'s flat action (level ``l`` is the share ``(l + 1) / levels``)."""
 
 
 class NetArch(BaseModel):
@@ -50,8 +53,8 @@ class _Common(BaseModel):
     log_interval_steps: int = Field(1000, ge=1, description="environment steps between TensorBoard env-metric points")
 
 
-class PPOHyperparams(_Common):
-    """PPO (also the ``hybrid`` agent). ``share_levels`` applies to ``ppo`` only (discretised shares)."""
+class _PPOKeys(_Common):
+    """PPO's keys, shared by the ``ppo`` and ``hybrid`` agents."""
 
     n_steps: int = Field(256, ge=2, description="rollout length per env")
     batch_size: int = Field(64, ge=2)
@@ -61,10 +64,15 @@ class PPOHyperparams(_Common):
     ent_coef: float = Field(0.0, ge=0)
     vf_coef: float = Field(0.5, ge=0)
     max_grad_norm: float = Field(0.5, gt=0)
-    share_levels: int = Field(5, ge=1, le=100, description="levels of a discretised share (ppo only)")
 
 
-class HybridHyperparams(PPOHyperparams):
+class PPOHyperparams(_PPOKeys):
+    """PPO on the flat MultiDiscrete action, whose shares are discretised into ``share_levels`` levels."""
+
+    share_levels: int = Field(DEFAULT_SHARE_LEVELS, ge=1, le=100, description="levels of a discretised share")
+
+
+class HybridHyperparams(_PPOKeys):
     """The hybrid agent (PPO over cut and bits), optionally warm-started by behaviour cloning a reference
     policy (:mod:`rapgym.learning.imitation`)."""
 

@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import resources
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from rapgym.errors import ScenarioError
+from rapgym.errors import ProfileError, ScenarioError
+from rapgym.profiles.library import available_clouds, available_devices, available_models, is_profile_file
+from rapgym.profiles.profile import DNNProfile
+from rapgym.traces.sources import check_uplink_source, source_names
 
 __all__ = ["ScenarioConfig", "available_scenarios", "load_scenario"]
 
+_NAMED_FIELDS: dict[str, tuple[str, Callable[[], list[str]]]] = {
+    "device": ("device class", available_devices),
+    "cloud": ("cloud class", available_clouds),
+    "uplink": ("uplink source", source_names),
+}
+"""Scenario field naming a catalogue entry -> (what it names, the allowed names)."""
+
 
 class ScenarioConfig(BaseModel):
-    """Every parameter of the system model of DESIGN.md §1. Lists marked *cycled* are repeated over users.
+    """Every parameter of the system model of ``docs/model.md §1``. Lists marked *cycled* are repeated over users.
 
-    Units: seconds, Mbit/s, bytes, frames per second, percentage points.
+    Units: seconds, Mbit/s, bytes, frames per second, percentage points. Names are checked when the config is
+    built: ``models``, ``device`` and ``cloud`` against :mod:`rapgym.profiles.library` (a model may also be the
+    path of a profile JSON, which must load), ``uplink`` and ``uplink_params`` against
+    :mod:`rapgym.traces.sources`, and ``trace_dir`` needs a ``calibrated:<set>`` uplink.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -54,21 +68,52 @@ class ScenarioConfig(BaseModel):
     @classmethod
     def _bits_valid(cls, v: list[int]) -> list[int]:
         if 32 not in v or len(set(v)) != len(v) or any(b < 1 or b > 32 for b in v):
-            raise ValueError(f"must be distinct widths in 1..32 including 32, got {v}")
+            raise ScenarioError("must be distinct widths in 1..32 including 32")
         return v
 
-    @field_validator("fps", "deadline_s")
+    @field_validator("fps", "deadline_s", "device_factor")
     @classmethod
     def _positive(cls, v: list[float]) -> list[float]:
         if any(not (x > 0 and x < float("inf")) for x in v):
-            raise ValueError(f"every entry must be finite and > 0, got {v}")
+            raise ScenarioError("every entry must be finite and > 0")
         return v
 
-    @field_validator("device_factor")
+    @field_validator("models")
     @classmethod
-    def _factor(cls, v: list[float]) -> list[float]:
-        if any(not (x > 0 and x < float("inf")) for x in v):
-            raise ValueError(f"every entry must be finite and > 0, got {v}")
+    def _models_known(cls, v: list[str]) -> list[str]:
+        for model in v:
+            if is_profile_file(model):
+                try:
+                    DNNProfile.load_json(model)
+                except ProfileError as exc:
+                    raise ScenarioError(str(exc)) from None
+            elif model not in available_models():
+                raise ScenarioError(f"unknown model {model!r}; allowed: {', '.join(available_models())} "
+                                    "or the path of a profile JSON (ending in .json or containing '/')")
+        return v
+
+    @field_validator("device", "cloud", "uplink")
+    @classmethod
+    def _name_known(cls, v: str, info: ValidationInfo) -> str:
+        kind, names = _NAMED_FIELDS[info.field_name]
+        if v not in names():
+            raise ScenarioError(f"unknown {kind} {v!r}; allowed: {', '.join(names())}")
+        return v
+
+    @field_validator("uplink_params")
+    @classmethod
+    def _uplink_params_valid(cls, v: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        if "uplink" in info.data:  # absent when the source name itself was refused
+            check_uplink_source(info.data["uplink"], dict(v))
+        return v
+
+    @field_validator("trace_dir")
+    @classmethod
+    def _trace_dir_needs_calibrated(cls, v: str | None, info: ValidationInfo) -> str | None:
+        uplink = info.data.get("uplink")
+        if v is not None and uplink is not None and not uplink.startswith("calibrated:"):
+            allowed = ", ".join(name for name in source_names() if name.startswith("calibrated:"))
+            raise ScenarioError(f"trace_dir needs a calibrated uplink source, got uplink={uplink!r}; allowed: {allowed}")
         return v
 
     def per_user(self, field: str) -> list[Any]:
@@ -91,7 +136,9 @@ def _format_validation_error(name: str, exc: ValidationError) -> str:
             allowed = ", ".join(ScenarioConfig.model_fields)
             lines.append(f"unknown field {where!r}; allowed fields: {allowed}")
         else:
-            lines.append(f"field {where!r}: {err['msg']} (got {err.get('input')!r})")
+            # a rapgym validator's own message, without pydantic's "Value error, " prefix
+            message = str(err["ctx"]["error"]) if err["type"] == "value_error" else err["msg"]
+            lines.append(f"field {where!r}: {message} (got {err.get('input')!r})")
     return f"invalid scenario {name!r}: " + "; ".join(lines)
 
 
@@ -99,7 +146,8 @@ def load_scenario(scenario: str | dict[str, Any] | ScenarioConfig = "default", *
     """Load a preset by name (or take a dict / config) and apply keyword overrides, validated.
 
     Raises:
-        ScenarioError: unknown preset, unknown field or out-of-range value (the message names it).
+        ScenarioError: unknown preset, unknown field, unknown name (model, device, cloud, uplink source or
+            parameter) or out-of-range value; the message names the field and the allowed values.
     """
     if isinstance(scenario, ScenarioConfig):
         data = scenario.model_dump()

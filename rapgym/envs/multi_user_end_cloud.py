@@ -11,17 +11,13 @@ from gymnasium import spaces
 
 from rapgym.configs.scenario import ScenarioConfig, load_scenario
 from rapgym.envs.rendering import render_ansi, render_rgb
-from rapgym.errors import ActionError
+from rapgym.errors import ActionError, ScenarioError
 from rapgym.profiles.profile import DNNProfile
-from rapgym.sim.pipeline import STAT_INDEX
+from rapgym.sim.layout import NUM_STAGES
 from rapgym.sim.simulator import Simulator
 from rapgym.traces.trace import BandwidthTrace
 
 __all__ = ["MultiUserEndCloudEnv"]
-
-# env.step unpacks the kernel's stats positionally
-assert tuple(STAT_INDEX) == ("tasks", "cost_sum", "latency_sum", "acc_loss_sum", "dropped", "missed", "cloud_work_s",
-                             "completed", "uplink_bits", "latency_max", "accuracy_sum")
 
 MAX_BANDWIDTH_MBPS = 1e5
 """Upper bound of the bandwidth observation, Mbit/s (100 Gbit/s); larger samples are clipped."""
@@ -57,7 +53,8 @@ class MultiUserEndCloudEnv(gym.Env):
     for the uploaded tensor, and **shares** of the cloud's compute (and of the uplink cell in
     shared-uplink scenarios). Tasks flow through a device -> uplink -> cloud pipeline of exact FIFO
     queues; the uplink follows a bandwidth trace (synthetic or real) exactly, through drops and outages.
-    The system model is DESIGN.md §1; RAP / JM-MPRA are our formulation after the TMC 2024 abstract.
+    The system model is ``docs/model.md`` §1-3; RAP / JM-MPRA are our formulation (§4) after the TMC 2024
+    abstract [1]; the cut model follows Neurosurgeon [2]; the real uplink traces are [3-7].
 
     ## Action Space
 
@@ -108,9 +105,41 @@ class MultiUserEndCloudEnv(gym.Env):
     | `profiles` | `None` | one `DNNProfile` per user instead of the library's |
     | `**overrides` | | any scenario field, e.g. `num_users=8, deadline_s=[0.2]` (validated) |
 
+    ## Example
+
+    >>> import gymnasium as gym
+    >>> import rapgym
+    >>> env = gym.make("rapgym/MultiUserEndCloud-v0", scenario="default", num_users=2, episode_slots=3)
+    >>> obs, info = env.reset(seed=0)
+    >>> obs["queue"].shape
+    (2, 3)
+    >>> for _ in range(3):
+    ...     obs, reward, terminated, truncated, info = env.step(env.action_space.sample())
+    >>> truncated, sorted(info["episode"])[:3]
+    (True, ['deadline_miss_rate', 'drop_rate', 'mean_accuracy'])
+
     ## Version History
 
     * v0: initial version.
+
+    ## References
+
+    1. "Real-Time Adaptive Partition and Resource Allocation for Multi-User End-Cloud Inference Collaboration
+       in Mobile Environment", IEEE Transactions on Mobile Computing, 2024, doi:10.1109/TMC.2024.3430103.
+    2. Y. Kang et al., "Neurosurgeon: Collaborative Intelligence Between the Cloud and Mobile Edge",
+       ASPLOS 2017.
+    3. H. Riiser, P. Vigmostad, C. Griwodz, P. Halvorsen, "Commute Path Bandwidth Traces from 3G Networks:
+       Analysis and Applications", ACM MMSys 2013 (set ``norway_hsdpa_3g``).
+    4. L. Mei, R. Hu, H. Cao, Y. Liu, Z. Han, F. Li, J. Li, "Realtime Mobile Bandwidth Prediction using LSTM
+       Neural Networks", PAM 2019 (set ``nyu_mets_lte``).
+    5. A. Narayanan et al., "Lumos5G: Mapping and Predicting Commercial mmWave 5G Throughput", ACM IMC 2020
+       (sets ``lumos5g_4g``, ``lumos5g_5g``).
+    6. K. Winstein, A. Sivaraman, H. Balakrishnan, "Stochastic Forecasts Achieve High Throughput and Low Delay
+       over Cellular Networks", USENIX NSDI 2013 (set ``mahimahi_uplink``).
+    7. D. Raca, D. Leahy, C. J. Sreenan, J. J. Quinlan, "Beyond Throughput, The Next Generation: A 5G Dataset
+       with Channel and Context Metrics", ACM MMSys 2020 (set ``irish_5g``).
+
+    Each trace set's origin and license: :data:`rapgym.traces.sets.TRACE_SETS`.
     """
 
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 10}
@@ -118,7 +147,7 @@ class MultiUserEndCloudEnv(gym.Env):
     def __init__(self, scenario: str | dict[str, Any] | ScenarioConfig = "default", render_mode: str | None = None,
                  profiles: Sequence[DNNProfile] | None = None, **overrides: Any) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode {render_mode!r} unknown; allowed: None, 'ansi', 'rgb_array'")
+            raise ScenarioError(f"render_mode {render_mode!r} unknown; allowed: None, 'ansi', 'rgb_array'")
         self.config = load_scenario(scenario, **overrides)
         self.sim = Simulator(self.config, profiles)
         self.render_mode = render_mode
@@ -136,7 +165,7 @@ class MultiUserEndCloudEnv(gym.Env):
         self._profile_obs = sim.features.astype(np.float32)
         self.observation_space = spaces.Dict({
             "bandwidth": spaces.Box(0.0, MAX_BANDWIDTH_MBPS, (n, cfg.history), np.float32),
-            "queue": spaces.Box(0.0, cfg.max_backlog_s, (n, 3), np.float32),
+            "queue": spaces.Box(0.0, cfg.max_backlog_s, (n, NUM_STAGES), np.float32),
             "profile": spaces.Box(0.0, float(self._profile_obs.max()), sim.features.shape, np.float32),
             "cut_mask": spaces.MultiBinary((n, kmax1)),
             "cloud_load": spaces.Box(0.0, MAX_CLOUD_LOAD, (1,), np.float32),
@@ -159,7 +188,7 @@ class MultiUserEndCloudEnv(gym.Env):
         options = options or {}
         unknown = sorted(set(options) - {"traces", "arrivals"})
         if unknown:
-            raise ValueError(f"unknown reset option(s) {unknown}; allowed: 'traces', 'arrivals'")
+            raise ScenarioError(f"unknown reset option(s) {unknown}; allowed: 'traces', 'arrivals'")
         traces: Sequence[BandwidthTrace] | None = options.get("traces")
         self.sim.reset(self.np_random, traces=traces, arrivals=options.get("arrivals"))
         self._bandwidth = np.minimum(self.sim.slot_rate_mbps, MAX_BANDWIDTH_MBPS)
@@ -172,23 +201,23 @@ class MultiUserEndCloudEnv(gym.Env):
         if self.sim.slot >= self.config.episode_slots:
             raise RuntimeError("step() called after the episode was truncated; call reset()")
         split, bits, compute, uplink = self._parse_action(action)
-        (tasks, cost_sum, latency_sum, _, dropped, missed, cloud_work_s, completed, uplink_bits, latency_max,
-         accuracy_sum) = self.sim.step(split, bits, compute, uplink).tolist()
+        stats = self.sim.step(split, bits, compute, uplink)
         dt = self.config.dt_s
-        reward = -cost_sum / tasks if tasks > 0 else 0.0
-        self._cloud_load = cloud_work_s / dt
+        reward = -stats.cost_sum / stats.tasks if stats.tasks > 0 else 0.0
+        self._cloud_load = stats.cloud_work_s / dt
         self._return += reward
         self._last_action = (split, bits)
+        completed = stats.completed
         info = {
-            "tasks": int(tasks),
+            "tasks": int(stats.tasks),
             "completed": int(completed),
-            "dropped": int(dropped),
-            "deadline_misses": int(missed),
-            "mean_latency_s": latency_sum / completed if completed > 0 else 0.0,
-            "max_latency_s": latency_max,
-            "mean_accuracy": accuracy_sum / completed if completed > 0 else 0.0,
+            "dropped": int(stats.dropped),
+            "deadline_misses": int(stats.missed),
+            "mean_latency_s": stats.latency_sum / completed if completed > 0 else 0.0,
+            "max_latency_s": stats.latency_max,
+            "mean_accuracy": stats.accuracy_sum / completed if completed > 0 else 0.0,
             "cloud_load": self._cloud_load,
-            "uplink_mbps": uplink_bits / dt / 1e6,
+            "uplink_mbps": stats.uplink_bits / dt / 1e6,
         }
         truncated = self.sim.slot >= self.config.episode_slots
         if truncated:
@@ -201,6 +230,17 @@ class MultiUserEndCloudEnv(gym.Env):
         if self.render_mode == "rgb_array":
             return render_rgb(self)
         return None
+
+    # ------------------------------------------------------------------ read-only state
+    @property
+    def cloud_load(self) -> float:
+        """Cloud work offered in the last slot / slot length (unclipped; 0 after ``reset``)."""
+        return self._cloud_load
+
+    @property
+    def last_action(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(split, bits_idx)`` of the last step's action, ``(N,)`` each (``None`` after ``reset``); do not modify."""
+        return self._last_action
 
     # ------------------------------------------------------------------ helpers
     def _parse_action(self, action: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -1,14 +1,20 @@
-"""Wrappers that make the Dict env learnable by Stable-Baselines3 (flat observations and actions)."""
+"""Wrappers that make the Dict env learnable by Stable-Baselines3 (flat observations and actions).
+
+Which algorithm learns on which action wrapper, and the env each one trains on, is
+:mod:`rapgym.learning.encodings`.
+"""
 
 from __future__ import annotations
-
-from typing import Any
 
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-__all__ = ["NormalizedFlatObservation", "FlatMultiDiscreteAction", "BoxAction", "make_sb3_env"]
+from rapgym.configs.hyperparams import DEFAULT_SHARE_LEVELS
+from rapgym.errors import ActionError, HyperparamsError
+from rapgym.sim.layout import COL_ACC_LOSS, COL_CLOUD_S, COL_DEVICE_S, COL_TX
+
+__all__ = ["BoxAction", "FlatMultiDiscreteAction", "NormalizedFlatObservation"]
 
 OBS_CLIP = 10.0
 """Bound of every normalised observation entry."""
@@ -32,9 +38,9 @@ class NormalizedFlatObservation(gym.ObservationWrapper):
 
     def observation(self, obs: dict[str, np.ndarray]) -> np.ndarray:
         profile = obs["profile"]
-        lat = np.log1p(profile[..., :2] / self._lat_ref)
-        tx = np.log1p(profile[..., 2:3]) / 20.0
-        acc = profile[..., 3:] / 10.0
+        lat = np.log1p(profile[..., COL_DEVICE_S:COL_CLOUD_S + 1] / self._lat_ref)
+        tx = np.log1p(profile[..., COL_TX:COL_TX + 1]) / 20.0
+        acc = profile[..., COL_ACC_LOSS:] / 10.0
         flat = np.concatenate([
             (np.log1p(obs["bandwidth"]) / np.log1p(1000.0)).ravel(),
             (obs["queue"] / self._backlog).ravel(),
@@ -59,10 +65,10 @@ class FlatMultiDiscreteAction(gym.ActionWrapper):
     A share level ``l`` in ``0..levels-1`` decodes to the raw share ``(l + 1) / levels``.
     """
 
-    def __init__(self, env: gym.Env, share_levels: int = 5) -> None:
+    def __init__(self, env: gym.Env, share_levels: int = DEFAULT_SHARE_LEVELS) -> None:
         super().__init__(env)
         if share_levels < 1:
-            raise ValueError(f"share_levels must be >= 1, got {share_levels}")
+            raise HyperparamsError(f"key 'share_levels' must be >= 1, got {share_levels}")
         base = env.unwrapped
         n = base.num_users
         self._n = n
@@ -77,7 +83,7 @@ class FlatMultiDiscreteAction(gym.ActionWrapper):
     def action(self, action: np.ndarray) -> dict[str, np.ndarray]:
         a = np.asarray(action, dtype=np.int64)
         if a.shape != self.action_space.shape:
-            raise ValueError(f"flat action has shape {a.shape}; expected {self.action_space.shape}")
+            raise ActionError(f"flat MultiDiscrete action has shape {a.shape}; expected {self.action_space.shape}")
         n = self._n
         shares = (a[2 * n:].reshape(-1, n) + 1.0) / self._levels
         return _dict_action(a[:n], a[n:2 * n], shares, self._shared)
@@ -104,22 +110,10 @@ class BoxAction(gym.ActionWrapper):
     def action(self, action: np.ndarray) -> dict[str, np.ndarray]:
         a = np.asarray(action, dtype=np.float64)
         if a.shape != self.action_space.shape:
-            raise ValueError(f"box action has shape {a.shape}; expected {self.action_space.shape}")
+            raise ActionError(f"Box action has shape {a.shape}; expected {self.action_space.shape}")
         u = (np.clip(np.nan_to_num(a, nan=0.0), -1.0, 1.0) + 1.0) / 2.0
         n = self._n
         split = np.minimum(u[:n] * self._split_n, self._split_n - 1).astype(np.int64)
         bits = np.minimum(u[n:2 * n] * self._bits_n, self._bits_n - 1).astype(np.int64)
         return _dict_action(split, bits, u[2 * n:].reshape(-1, n), self._shared)
 
-
-def make_sb3_env(action: str = "multidiscrete", scenario: str = "default", share_levels: int = 5,
-                 **kwargs: Any) -> gym.Env:
-    """The env as SB3 sees it: normalised flat observation plus ``"multidiscrete"`` or ``"box"`` actions."""
-    from rapgym.envs.multi_user_end_cloud import MultiUserEndCloudEnv
-
-    env: gym.Env = NormalizedFlatObservation(MultiUserEndCloudEnv(scenario, **kwargs))
-    if action == "multidiscrete":
-        return FlatMultiDiscreteAction(env, share_levels)
-    if action == "box":
-        return BoxAction(env)
-    raise ValueError(f"action {action!r} unknown; allowed: 'multidiscrete', 'box'")

@@ -1,17 +1,30 @@
-"""Plots of a policy comparison (matplotlib, Agg backend): latency CDFs and one episode's decisions."""
+"""Plots of rapgym's evaluation (PNG, matplotlib's Agg backend): latency CDFs, one episode's decisions and
+learning curves.
+
+matplotlib is an optional dependency (extras ``train`` and ``dev``): it is imported by each plotting function,
+so the rest of :mod:`rapgym.evaluation` works on a core install.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+__all__ = ["LearningCurve", "plot_decisions", "plot_latency_cdf", "plot_learning_curves"]
 
-__all__ = ["plot_decisions", "plot_latency_cdf"]
+
+def _pyplot() -> Any:
+    """``matplotlib.pyplot`` on the non-interactive Agg backend (matplotlib is an optional dependency)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def plot_latency_cdf(latencies: Mapping[str, np.ndarray], path: Path, title: str, deadline_s: float | None = None) -> None:
@@ -23,6 +36,7 @@ def plot_latency_cdf(latencies: Mapping[str, np.ndarray], path: Path, title: str
         title: figure title.
         deadline_s: drawn as a vertical line when given.
     """
+    plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.2))
     for label, lat in latencies.items():
         x = np.sort(np.asarray(lat, dtype=np.float64))
@@ -54,6 +68,7 @@ def plot_decisions(split: np.ndarray, bits: np.ndarray, bandwidth_mbps: np.ndarr
         title: figure title.
         max_users: plot at most this many users (the first ones).
     """
+    plt = _pyplot()
     t = np.arange(split.shape[0]) * dt_s
     n = min(split.shape[1], max_users)
     fig, axes = plt.subplots(n, 2, figsize=(11, 1.5 * n + 0.8), sharex=True, squeeze=False)
@@ -74,4 +89,49 @@ def plot_decisions(split: np.ndarray, bits: np.ndarray, bandwidth_mbps: np.ndarr
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+@dataclass(frozen=True)
+class LearningCurve:
+    """The returns of one training run against environment steps (returns are per episode: the sum of the
+    per-slot rewards over the scenario's ``episode_slots``)."""
+
+    label: str
+    """Name of the run in the legend."""
+    training: tuple[Sequence[int], Sequence[float]] | None
+    """``(steps, returns)`` of the stochastic training policy (e.g. TensorBoard ``rollout/ep_rew_mean``), or ``None``."""
+    held_out: tuple[Sequence[int], Sequence[float]] = ((), ())
+    """``(steps, returns)`` of the deterministic policy on held-out episodes (the run's ``evaluations.csv``)."""
+
+
+def plot_learning_curves(curves: Sequence[LearningCurve], path: Path, title: str,
+                         reference_return: float | None = None, reference_label: str = "JM-MPRA: held-out") -> None:
+    """Training and held-out returns of each run against environment steps, one colour per run.
+
+    Args:
+        curves: one per run.
+        path: PNG to write (its folder is created).
+        title: figure title.
+        reference_return: a reference policy's held-out episode return, drawn as a dashed line when given.
+        reference_label: legend entry of the reference line.
+    """
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(10, 4.4))
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for color, curve in zip(colors, curves, strict=False):
+        if curve.training is not None:
+            ax.plot(*curve.training, color=color, alpha=0.4, label=f"{curve.label}: training")
+        if len(curve.held_out[0]):
+            ax.plot(*curve.held_out, color=color, marker="o", ms=3, label=f"{curve.label}: held-out")
+    if reference_return is not None:
+        ax.axhline(reference_return, color="black", ls="--", lw=1, label=reference_label)
+    ax.set_xlabel("environment steps")
+    ax.set_ylabel("episode return")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.tight_layout()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
     plt.close(fig)

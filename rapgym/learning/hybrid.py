@@ -1,6 +1,6 @@
 """Hybrid agent's action wrapper: the network picks cut and bits per user, the closed-form allocation the shares.
 
-This is our design (DESIGN.md §2, "a hybrid"): the learned part of the decision is the discrete,
+This is our design (``docs/model.md §4``, "a hybrid"): the learned part of the decision is the discrete,
 hard-to-model one — each user's cut and bit width — and the continuous shares come from the
 closed-form allocation that JM-MPRA uses (:func:`rapgym.agents.allocation.closed_form_shares`),
 ``f_i = sqrt(a_i) / sum_j sqrt(a_j)``, which minimises ``sum_i a_i / f_i`` subject to ``sum_i f_i = 1``.
@@ -23,6 +23,7 @@ from gymnasium import spaces
 from rapgym.agents.allocation import closed_form_shares
 from rapgym.agents.candidates import Candidates, enumerate_candidates
 from rapgym.agents.context import PolicyContext
+from rapgym.errors import ActionError
 
 __all__ = ["HybridAction"]
 
@@ -78,7 +79,7 @@ class HybridAction(gym.ActionWrapper):
     def action(self, action: np.ndarray) -> dict[str, np.ndarray]:
         a = np.asarray(action, dtype=np.int64)
         if a.shape != self.action_space.shape:
-            raise ValueError(f"hybrid action has shape {a.shape}; expected {self.action_space.shape}")
+            raise ActionError(f"hybrid action has shape {a.shape}; expected {self.action_space.shape}")
         split, bits_idx = a[:self._n], a[self._n:]
         compute, uplink = self.shares(split, bits_idx)
         return self.ctx.action(split, bits_idx, compute, uplink)

@@ -10,15 +10,17 @@ The shares are not imitated: the hybrid action wrapper computes them in closed f
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
 
 from rapgym.agents.registry import make_policy
+from rapgym.configs.hyperparams import HybridHyperparams
 from rapgym.envs.multi_user_end_cloud import MultiUserEndCloudEnv
 from rapgym.envs.wrappers import NormalizedFlatObservation
 
-__all__ = ["Demonstrations", "collect_demonstrations", "pretrain_policy"]
+__all__ = ["Demonstrations", "collect_demonstrations", "pretrain_policy", "warm_start"]
 
 
 class Demonstrations:
@@ -103,3 +105,16 @@ def pretrain_policy(model: Any, demos: Demonstrations, normalizer: Any, epochs: 
         accuracy = float((chosen == y).float().mean())
         rmse = float(torch.sqrt(torch.nn.functional.mse_loss(policy.predict_values(x).squeeze(-1), ret)))
     return {"accuracy": accuracy, "value_rmse": rmse}
+
+
+def warm_start(hp: HybridHyperparams, model: Any, normalizer: Any, scenario: str, seed: int) -> dict[str, Any]:
+    """Behaviour-clone ``hp.pretrain_teacher`` into the hybrid agent ``model`` before PPO.
+
+    Returns:
+        The fit's record for ``result.yml``: teacher, steps, :func:`pretrain_policy`'s statistics and the
+        wall time (s).
+    """
+    start = time.perf_counter()
+    demos = collect_demonstrations(hp.pretrain_teacher, scenario, hp.pretrain_steps, seed, hp.gamma, **hp.env_kwargs)
+    fit = pretrain_policy(model, demos, normalizer, hp.pretrain_epochs, seed=seed)
+    return {"teacher": hp.pretrain_teacher, "steps": hp.pretrain_steps, **fit, "wall_s": round(time.perf_counter() - start, 1)}

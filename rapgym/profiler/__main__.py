@@ -16,8 +16,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
-from rapgym.errors import ProfileError
+from rapgym.errors import MissingDependencyError, ProfileError
 from rapgym.profiler.core import check_input, profile_module
 from rapgym.profiler.data import FASHION_MNIST_DIR, load_fashion_mnist, load_npz
 from rapgym.profiler.small_models import build_small
@@ -28,14 +29,14 @@ def build_model(spec: str, weights: Path | None) -> torch.nn.Module:
     """Instantiate MODEL (see the module docstring) and optionally load its state dict."""
     kind, _, name = spec.partition(":")
     if not name:
-        raise ValueError(f"MODEL {spec!r} must be small:FAMILY, torchvision:NAME or package.module:factory")
+        raise ProfileError(f"MODEL {spec!r} must be small:FAMILY, torchvision:NAME or package.module:factory")
     if kind == "small":
         model = build_small(name)
     elif kind == "torchvision":
         try:
             from torchvision import models
         except ImportError:
-            raise ValueError("torchvision is not installed; install the 'profile-vision' extra") from None
+            raise MissingDependencyError("torchvision is not installed; install the 'profile-vision' extra") from None
         model = getattr(models, name)(weights=None)
     else:
         model = getattr(importlib.import_module(kind), name)()
@@ -53,7 +54,7 @@ def load_data(spec: str, model: torch.nn.Module, input_shape: tuple[int, ...] | 
         description = f"Fashion-MNIST test set ({root})"
     elif spec.startswith("synthetic"):
         if input_shape is None:
-            raise ValueError("synthetic data needs --input-shape")
+            raise ProfileError("synthetic data needs --input-shape")
         n = int(spec.partition(":")[2] or 256)
         x = torch.randn(n, *input_shape, generator=torch.Generator().manual_seed(seed)).numpy()
         with torch.inference_mode():
@@ -80,8 +81,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
-    from tqdm import tqdm
-
     torch.set_num_threads(args.threads)
     try:
         model = build_model(args.model, args.weights)
@@ -97,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
         with tqdm(total=len(y), unit="sample", desc="accuracy loss") as bar:
             result = profile_module(model, shape, batches, cuts=args.cuts, bits=tuple(args.bits), name=args.model,
                                     dataset=description, repeats=args.repeats, progress=bar)
-    except (ProfileError, ValueError) as exc:
+    except ValueError as exc:  # every RapgymError, and a malformed number in DATA
         parser.exit(2, f"error: {exc}\n")
     result.profile.save_json(args.out)
     p = result.profile

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 import torch
 
+from rapgym.errors import ProfileError
 from rapgym.profiler.quant import quantize_dequantize
 from rapgym.profiler.split import run_chain
 
@@ -45,7 +46,7 @@ def measure_acc_loss(segments: list[torch.nn.Module], batches: Iterable[tuple[to
             if progress is not None:
                 progress.update(len(y))
     if n == 0:
-        raise ValueError("the labelled dataset is empty")
+        raise ProfileError("the labelled dataset is empty")
     loss = 100.0 * (base - correct) / n
     loss[0] = 0.0
     loss[k_total] = 0.0

@@ -14,6 +14,7 @@ from datetime import date
 import numpy as np
 import torch
 
+from rapgym.errors import ProfileError
 from rapgym.profiler.accuracy import measure_acc_loss
 from rapgym.profiler.cuts import default_cuts
 from rapgym.profiler.measure import BlockStats, census, time_segments
@@ -42,22 +43,22 @@ class ProfileResult:
 
 
 def check_input(model: torch.nn.Module, input_shape: tuple[int, ...]) -> torch.Tensor:
-    """Run ``model`` on one zero sample of ``input_shape`` (no batch dim); ``ValueError`` if it rejects it."""
+    """Run ``model`` on one zero sample of ``input_shape`` (no batch dim); :class:`~rapgym.errors.ProfileError` if it rejects it."""
     x = torch.zeros(1, *input_shape)
     try:
         with torch.inference_mode():
             out = model(x)
     except (RuntimeError, ValueError) as exc:
-        raise ValueError(f"{type(model).__name__} rejects an input of shape {tuple(input_shape)} (batch dim excluded): {exc}") from None
+        raise ProfileError(f"{type(model).__name__} rejects an input of shape {tuple(input_shape)} (batch dim excluded): {exc}") from None
     if not isinstance(out, torch.Tensor) or out.ndim != 2:
-        raise ValueError(f"{type(model).__name__} must return one (batch, classes) tensor, got {getattr(out, 'shape', type(out))}")
+        raise ProfileError(f"{type(model).__name__} must return one (batch, classes) tensor, got {getattr(out, 'shape', type(out))}")
     return x
 
 
 def _checked(batches: Iterable[tuple[torch.Tensor, torch.Tensor]], input_shape: tuple[int, ...]):
     for x, y in batches:
         if tuple(x.shape[1:]) != tuple(input_shape):
-            raise ValueError(f"dataset sample shape {tuple(x.shape[1:])} does not match the model input shape {tuple(input_shape)}")
+            raise ProfileError(f"dataset sample shape {tuple(x.shape[1:])} does not match the model input shape {tuple(input_shape)}")
         yield x, y
 
 
@@ -79,7 +80,7 @@ def profile_module(model: torch.nn.Module, input_shape: tuple[int, ...], data: I
 
     Raises:
         ProfileError: no usable cut point, or a cut that more than one tensor crosses.
-        ValueError: the model rejects ``input_shape`` or the data does not match it.
+        ProfileError: the model rejects ``input_shape`` or the data does not match it.
     """
     model.eval()
     x = check_input(model, input_shape)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from rapgym.errors import ProfileError
+
 __all__ = ["FASHION_MNIST_DIR", "read_idx", "load_fashion_mnist", "load_npz"]
 
 FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -21,12 +23,12 @@ def read_idx(path: str | Path) -> np.ndarray:
     with opener(path, "rb") as fh:
         raw = fh.read()
     if len(raw) < 4 or raw[0:2] != b"\x00\x00" or raw[2] != 0x08:
-        raise ValueError(f"{path}: not an unsigned-byte IDX file")
+        raise ProfileError(f"{path}: not an unsigned-byte IDX file")
     ndim = raw[3]
     shape = struct.unpack(f">{ndim}I", raw[4 : 4 + 4 * ndim])
     data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
     if data.size != int(np.prod(shape)):
-        raise ValueError(f"{path}: {data.size} values, header declares shape {shape}")
+        raise ProfileError(f"{path}: {data.size} values, header declares shape {shape}")
     return data.reshape(shape)
 
 
@@ -43,5 +45,5 @@ def load_npz(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """Arrays ``x`` (float32, batch first) and ``y`` (int64 labels) from an ``.npz`` file."""
     with np.load(path) as data:
         if "x" not in data or "y" not in data:
-            raise ValueError(f"{path}: an .npz dataset needs arrays 'x' and 'y', found {list(data.keys())}")
+            raise ProfileError(f"{path}: an .npz dataset needs arrays 'x' and 'y', found {list(data.keys())}")
         return data["x"].astype(np.float32), data["y"].astype(np.int64)

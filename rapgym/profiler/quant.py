@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import torch
 
+from rapgym.errors import ProfileError
+
 __all__ = ["HEADER_BYTES", "quantize_dequantize", "payload_bytes"]
 
 HEADER_BYTES = 8
@@ -22,7 +24,7 @@ def quantize_dequantize(x: torch.Tensor, bits: int) -> torch.Tensor:
     if bits == 32:
         return x
     if not 1 <= bits < 32:
-        raise ValueError(f"bits must be in 1..32, got {bits}")
+        raise ProfileError(f"bits must be in 1..32, got {bits}")
     flat = x.reshape(x.shape[0], -1).to(torch.float64)
     lo = flat.min(dim=1, keepdim=True).values
     levels = 2**bits - 1

@@ -10,6 +10,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from rapgym.errors import ProfileError
+
 __all__ = ["SMALL_MODELS", "build_small"]
 
 
@@ -177,5 +179,5 @@ SMALL_MODELS = {
 def build_small(family: str) -> nn.Module:
     """A freshly initialised small model of ``family``."""
     if family not in SMALL_MODELS:
-        raise ValueError(f"unknown family {family!r}; available: {sorted(SMALL_MODELS)}")
+        raise ProfileError(f"unknown family {family!r}; available: {sorted(SMALL_MODELS)}")
     return SMALL_MODELS[family]()

@@ -23,7 +23,7 @@ from rapgym.errors import ProfileError
 from rapgym.profiles.latency_model import features_matrix, predict
 from rapgym.profiles.profile import DEFAULT_BITS, DNNProfile, head_cumsum, tail_cumsum
 
-__all__ = ["available_models", "available_devices", "available_clouds", "load_profile", "acc_loss_by_depth", "FAMILY"]
+__all__ = ["available_models", "available_devices", "available_clouds", "is_profile_file", "load_profile", "acc_loss_by_depth", "FAMILY"]
 
 MODELS: tuple[str, ...] = ("alexnet", "vgg16", "resnet18", "resnet50", "mobilenetv2", "googlenet")
 FAMILY: dict[str, str] = {
@@ -54,6 +54,12 @@ def available_devices() -> list[str]:
 def available_clouds() -> list[str]:
     """Cloud classes (the whole reference cloud; the env divides by the user's compute share)."""
     return list(_read("devices.json")["clouds"])
+
+
+def is_profile_file(model: str | Path) -> bool:
+    """Whether ``model`` names a profile JSON file rather than a library model: a ``Path``, or a string
+    ending in ``.json`` or containing ``/``."""
+    return isinstance(model, Path) or str(model).endswith(".json") or "/" in str(model)
 
 
 def _choose(kind: str, value: str, allowed: list[str]) -> None:
@@ -102,13 +108,12 @@ def load_profile(model: str | Path, device: str = "raspberry-pi-4", cloud: str =
                  bits: tuple[int, ...] = DEFAULT_BITS) -> DNNProfile:
     """The profile of ``model`` on end-device class ``device`` with cloud class ``cloud``.
 
-    ``model`` is a library name (:func:`available_models`) or a path to a profile JSON (a ``Path``, or
-    a string ending in ``.json`` or containing ``/``; then
-    ``device`` and ``cloud`` are ignored and ``bits`` must be a subset of the file's). Raises
-    :class:`ProfileError` listing the allowed values for an unknown name.
+    ``model`` is a library name (:func:`available_models`) or a path to a profile JSON
+    (:func:`is_profile_file`; then ``device`` and ``cloud`` are ignored and ``bits`` must be a subset of
+    the file's). Raises :class:`ProfileError` listing the allowed values for an unknown name.
     """
     bits = tuple(int(b) for b in bits)
-    if isinstance(model, Path) or str(model).endswith(".json") or "/" in str(model):
+    if is_profile_file(model):
         return DNNProfile.load_json(model).with_bits(bits)
     _choose("model", str(model), available_models())
     _choose("device class", device, available_devices())

@@ -1,4 +1,4 @@
-"""DNN partition profile: per-cut latencies, tensor sizes and accuracy loss (DESIGN.md §1).
+"""DNN partition profile: per-cut latencies, tensor sizes and accuracy loss (``docs/model.md §1``).
 
 A profile describes one model on one (device class, cloud class) pair. Cut ``k`` runs blocks
 ``1..k`` on the device and ``k+1..K`` in the cloud: ``k = 0`` is cloud-only (the raw input is

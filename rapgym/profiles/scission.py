@@ -21,14 +21,16 @@ import numpy as np
 
 from rapgym.errors import ProfileError
 from rapgym.profiles.profile import DNNProfile, head_cumsum, tail_cumsum
+from rapgym.shared_data import shared_data_dir
 
-__all__ = ["read_scission_csv", "import_scission", "scission_totals", "KERAS_TOP1", "NPY_HEADER_BYTES", "SCISSION_FILES"]
+__all__ = ["read_scission_csv", "import_scission", "scission_table", "scission_totals", "KERAS_TOP1", "NPY_HEADER_BYTES",
+           "SCISSION_FILES"]
 
 NPY_HEADER_BYTES = 128
 """Header bytes of the ``.npy`` files whose sizes Scission recorded."""
 
-SCISSION_FILES = ("scission_ucc2020_keras_blocks.csv", "scission_fork_keras_blocks.csv")
-"""The two Scission tables under the shared data's ``profiles/`` directory (UCC 2020 and fork layouts)."""
+SCISSION_FILES: dict[str, str] = {"ucc2020": "scission_ucc2020_keras_blocks.csv", "fork": "scission_fork_keras_blocks.csv"}
+"""Layout -> file name of the two Scission tables under the shared data's ``profiles/`` directory."""
 
 _LAYOUTS = {
     "ucc2020": ("model", "tier", "platform", "block", "first_layer", "last_layer", "latency_ms", "output_bytes"),
@@ -44,6 +46,15 @@ KERAS_TOP1: dict[str, float] = {
 """ImageNet top-1 (%) of the Keras Applications weights Scission ran (Keras Applications documentation)."""
 
 _INPUT_SIDE = {"inception_v3": 299, "inceptionresnet_v2": 299, "xception": 299, "nasnetlarge": 331}
+
+
+def scission_table(layout: str, shared: str | Path | None = None) -> Path:
+    """Path of the shared Scission table of ``layout`` (a key of :data:`SCISSION_FILES`):
+    ``<shared>/profiles/<file>``, ``shared`` defaulting to :func:`rapgym.shared_data.shared_data_dir` (it may not exist)."""
+    if layout not in SCISSION_FILES:
+        raise ProfileError(f"Scission layout {layout!r} unknown; allowed: {list(SCISSION_FILES)}")
+    root = shared_data_dir() if shared is None else Path(shared)
+    return root / "profiles" / SCISSION_FILES[layout]
 
 
 def read_scission_csv(path: str | Path) -> list[dict[str, float | str]]:

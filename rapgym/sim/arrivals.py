@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from rapgym.errors import ScenarioError
+
 __all__ = ["episode_arrivals"]
 
 
@@ -40,5 +42,5 @@ def episode_arrivals(rng: np.random.Generator, process: str, fps: np.ndarray, ho
         times = cum[keep]
         ptr = np.concatenate(([0], np.cumsum(counts)))
     else:
-        raise ValueError(f"arrival process {process!r} unknown; allowed: 'periodic', 'poisson'")
+        raise ScenarioError(f"scenario field 'arrival': process {process!r} unknown; allowed: 'periodic', 'poisson'")
     return times, ptr

@@ -2,7 +2,9 @@
 
 ``Simulator`` owns the episode's random draws (uplink traces, their start offsets, arrivals) and the
 queue state, and advances one slot per :meth:`Simulator.step` through the numba kernel of
-:mod:`rapgym.sim.pipeline`. The environment adds only the Gymnasium interface on top.
+:mod:`rapgym.sim.pipeline`; :meth:`Simulator.score_actions` scores candidate actions of the current slot
+on a copy of the state (used by the clairvoyant oracle). The environment adds only the Gymnasium
+interface on top.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ from collections.abc import Sequence
 import numpy as np
 
 from rapgym.configs.scenario import ScenarioConfig
-from rapgym.errors import ActionError
+from rapgym.errors import ActionError, ProfileError, ScenarioError, TraceError
 from rapgym.profiles.library import load_profile
 from rapgym.profiles.profile import DNNProfile
 from rapgym.sim import pipeline
 from rapgym.sim.arrivals import episode_arrivals
-from rapgym.traces.sources import check_uplink_source, make_uplink_traces
+from rapgym.sim.layout import COL_ACC_LOSS, COL_CLOUD_S, COL_DEVICE_S, COL_TX, NUM_STAGES, NUM_STATS, SlotStats
+from rapgym.sim.pipeline import EpisodeDraw, QueueState, SlotOutputs, SystemModel
+from rapgym.traces.sources import make_uplink_traces
 from rapgym.traces.trace import MBIT, BandwidthTrace
 
 __all__ = ["Simulator"]
@@ -44,11 +48,11 @@ def load_user_profiles(config: ScenarioConfig) -> list[DNNProfile]:
 def _pack_arrivals(arrivals: Sequence[np.ndarray], num_users: int) -> tuple[np.ndarray, np.ndarray]:
     """Flatten per-user arrival times into ``(times, ptr)``, checking count, order and finiteness."""
     if len(arrivals) != num_users:
-        raise ValueError(f"got arrivals for {len(arrivals)} users; expected {num_users}")
+        raise ScenarioError(f"reset option 'arrivals' has {len(arrivals)} users; expected num_users={num_users}")
     parts = [np.asarray(a, dtype=np.float64).ravel() for a in arrivals]
     for i, a in enumerate(parts):
         if not np.all(np.isfinite(a)) or np.any(a < 0) or np.any(np.diff(a) < 0):
-            raise ValueError(f"arrivals of user {i} must be finite, >= 0 and sorted")
+            raise ScenarioError(f"reset option 'arrivals': user {i}'s times must be finite, >= 0 and sorted")
     ptr = np.concatenate(([0], np.cumsum([a.shape[0] for a in parts]))).astype(np.int64)
     return (np.concatenate(parts) if parts else np.zeros(0)), ptr
 
@@ -64,11 +68,10 @@ class Simulator:
 
     def __init__(self, config: ScenarioConfig, profiles: Sequence[DNNProfile] | None = None) -> None:
         self.config = config
-        check_uplink_source(config.uplink, dict(config.uplink_params))
         n = config.num_users
         profiles = list(profiles) if profiles is not None else load_user_profiles(config)
         if len(profiles) != n:
-            raise ValueError(f"got {len(profiles)} profiles for num_users={n}; pass one per user")
+            raise ProfileError(f"got {len(profiles)} profiles for num_users={n}; pass one per user")
         bits = tuple(config.bits)
         self.profiles = [p if p.bits == bits else p.with_bits(bits) for p in profiles]
         self.bits = np.asarray(bits, dtype=np.int64)
@@ -76,36 +79,33 @@ class Simulator:
         kmax1 = int(self.num_cuts.max())
         nb = len(bits)
         factor = np.asarray(config.per_user("device_factor"), dtype=np.float64)
-        # obs features per cut: device s, whole-cloud s, fp32 bytes, acc loss per bit width
-        features = np.zeros((n, kmax1, 3 + nb))
+        # the observation's cut table: device s, whole-cloud s, fp32 bytes, acc loss per bit width
+        features = np.zeros((n, kmax1, COL_ACC_LOSS + nb))
         for i, p in enumerate(self.profiles):
             k1 = p.num_cuts
-            features[i, :k1, 0] = p.device_s * factor[i]
-            features[i, :k1, 1] = p.cloud_s / config.cloud_capacity
-            features[i, :k1, 2] = p.tx_bytes
-            features[i, :k1, 3:] = p.acc_loss
+            features[i, :k1, COL_DEVICE_S] = p.device_s * factor[i]
+            features[i, :k1, COL_CLOUD_S] = p.cloud_s / config.cloud_capacity
+            features[i, :k1, COL_TX] = p.tx_bytes
+            features[i, :k1, COL_ACC_LOSS:] = p.acc_loss
         self.features = features
         self.cut_mask = (np.arange(kmax1)[None, :] < self.num_cuts[:, None]).astype(np.int8)
-        # kernel inputs (table, bit_scale, tr_*) are public for solvers that replay a slot, e.g. the oracle;
-        # treat them as read-only
-        table = features.copy()
-        table[:, :, pipeline.TAB_TX_BITS] *= 8.0
-        self.table = table
-        self.bit_scale = self.bits / 32.0
         self.deadline = np.asarray(config.per_user("deadline_s"), dtype=np.float64)
         self.base_accuracy = np.array([p.base_accuracy for p in self.profiles])
         self.fps = np.asarray(config.per_user("fps"), dtype=np.float64)
-        self.params = np.zeros(len(pipeline.PARAM_INDEX))
-        for name, value in (("min_share", config.min_share), ("header_bits", 8.0 * config.header_bytes),
-                            ("rtt_s", config.rtt_s), ("latency_ref_s", config.latency_ref_s),
-                            ("acc_weight", config.acc_weight), ("miss_penalty", config.miss_penalty),
-                            ("drop_penalty", config.drop_penalty), ("max_backlog_s", config.max_backlog_s),
-                            ("shared_uplink", float(config.shared_uplink))):
-            self.params[pipeline.PARAM_INDEX[name]] = value
         self.num_links = 1 if config.shared_uplink else n
         self.link_of_user = np.zeros(n, dtype=np.int64) if config.shared_uplink else np.arange(n, dtype=np.int64)
-        self._stats = np.zeros(len(pipeline.STAT_INDEX))
+        table = features.copy()
+        table[:, :, COL_TX] *= 8.0
+        self._model = SystemModel(
+            table=table, num_cuts=self.num_cuts, bit_scale=self.bits / 32.0, deadline_s=self.deadline,
+            base_accuracy=self.base_accuracy, link_of_user=self.link_of_user, min_share=float(config.min_share),
+            header_bits=8.0 * config.header_bytes, rtt_s=float(config.rtt_s), latency_ref_s=float(config.latency_ref_s),
+            acc_weight=float(config.acc_weight), miss_penalty=float(config.miss_penalty),
+            drop_penalty=float(config.drop_penalty), max_backlog_s=float(config.max_backlog_s),
+            shared_uplink=bool(config.shared_uplink))
         self.shares = np.zeros((2, n))
+        self.backlog = np.zeros((n, NUM_STAGES), dtype=np.float32)
+        self._out = SlotOutputs(np.zeros(NUM_STATS), self.shares, self.backlog)
         self.slot = 0
 
     @property
@@ -138,37 +138,52 @@ class Simulator:
             link_offset = np.array([rng.uniform(0.0, t.period_s) for t in traces]) + hist * dt
         else:
             if len(traces) != self.num_links:
-                raise ValueError(f"got {len(traces)} traces; this scenario has {self.num_links} uplink(s)")
+                raise TraceError(f"reset option 'traces' has {len(traces)} traces; this scenario has {self.num_links} uplink(s)")
             link_offset = np.zeros(self.num_links)
         self.traces = list(traces)
-        self.trace_offset = link_offset[self.link_of_user]
-        self.tr_edges = np.concatenate([t.edges for t in self.traces])
-        self.tr_cum = np.concatenate([t.cum_bits for t in self.traces])
-        self.tr_rates = np.concatenate([t.rates_mbps * MBIT for t in self.traces])
-        self.tr_ptr = np.concatenate(([0], np.cumsum([t.edges.shape[0] for t in self.traces]))).astype(np.int64)
+        trace_offset = link_offset[self.link_of_user]
         # per-slot measured throughput of each user's link over slots -H .. T-1 (Mbit/s)
         slot_edges = (np.arange(-hist, cfg.episode_slots + 1) * dt)
         self.slot_rate_mbps = np.empty((cfg.num_users, slot_edges.shape[0] - 1), dtype=np.float32)
         for lnk, trace in enumerate(self.traces):
             users = self.link_of_user == lnk
-            tau = slot_edges[None, :] + self.trace_offset[users][:, None]
+            tau = slot_edges[None, :] + trace_offset[users][:, None]
             cap = trace.capacity(tau)
             self.slot_rate_mbps[users] = np.diff(cap, axis=1) / dt / MBIT
         if arrivals is None:
-            self.arr_t, self.arr_ptr = episode_arrivals(rng, cfg.arrival, self.fps, self.horizon_s)
+            arr_t, arr_ptr = episode_arrivals(rng, cfg.arrival, self.fps, self.horizon_s)
         else:
-            self.arr_t, self.arr_ptr = _pack_arrivals(arrivals, cfg.num_users)
-        self.cursor = self.arr_ptr[:-1].copy()
-        self.task_latency = np.zeros(self.arr_t.shape[0])
-        self.task_acc_loss = np.zeros(self.arr_t.shape[0])
-        self.task_user = np.repeat(np.arange(cfg.num_users), np.diff(self.arr_ptr))
-        self.state = np.zeros((cfg.num_users, 3))
-        self.backlog = np.zeros((cfg.num_users, 3), dtype=np.float32)
+            arr_t, arr_ptr = _pack_arrivals(arrivals, cfg.num_users)
+        self._draw = EpisodeDraw(
+            arr_t=arr_t, arr_ptr=arr_ptr, trace_offset=trace_offset,
+            tr_edges=np.concatenate([t.edges for t in self.traces]),
+            tr_cum=np.concatenate([t.cum_bits for t in self.traces]),
+            tr_rates=np.concatenate([t.rates_bps for t in self.traces]),
+            tr_ptr=np.concatenate(([0], np.cumsum([t.edges.shape[0] for t in self.traces]))).astype(np.int64))
+        self._queues = QueueState(cursor=arr_ptr[:-1].copy(), free_at=np.zeros((cfg.num_users, NUM_STAGES)),
+                                  task_latency=np.zeros(arr_t.shape[0]), task_acc_loss=np.zeros(arr_t.shape[0]))
+        self.task_user = np.repeat(np.arange(cfg.num_users), np.diff(arr_ptr))
+        self.backlog[:] = 0.0
         self.slot = 0
 
+    @property
+    def cursor(self) -> np.ndarray:
+        """``(N,)`` index (into the episode's arrivals) of each user's next undispatched task; treat as read-only."""
+        return self._queues.cursor
+
+    @property
+    def task_latency(self) -> np.ndarray:
+        """Latency of each task of the episode (grouped by user, in arrival order), s; ``-1`` marks a drop."""
+        return self._queues.task_latency
+
+    @property
+    def task_acc_loss(self) -> np.ndarray:
+        """Accuracy loss of each task of the episode (like :attr:`task_latency`), pp."""
+        return self._queues.task_acc_loss
+
     def step(self, split: np.ndarray, bits_idx: np.ndarray, compute_share: np.ndarray,
-             uplink_share: np.ndarray) -> np.ndarray:
-        """Dispatch the current slot's arrivals with the given per-user decision; returns ``stats``.
+             uplink_share: np.ndarray) -> SlotStats:
+        """Dispatch the current slot's arrivals with the given per-user decision (``(N,)`` each) and advance.
 
         The kernel is specialised on the arrays' dtypes (integer splits and bits, float shares), so callers
         need not convert them.
@@ -176,22 +191,37 @@ class Simulator:
         Raises:
             ActionError: an entry is outside its range (nothing is changed).
         """
-        dt = self.config.dt_s
-        t0 = self.slot * dt
-        status = pipeline.run_slot(
-            t0, t0 + dt, self.arr_t, self.arr_ptr, self.cursor, split, bits_idx, compute_share, uplink_share,
-            self.table, self.num_cuts, self.bit_scale, self.deadline, self.base_accuracy, self.trace_offset, self.link_of_user,
-            self.tr_edges, self.tr_cum, self.tr_rates, self.tr_ptr, self.params, self.state,
-            self.task_latency, self.task_acc_loss, self._stats, self.shares, self.backlog)
+        t0 = self.now_s
+        status = pipeline.run_slot(t0, t0 + self.config.dt_s, self._model, self._draw, split, bits_idx, compute_share,
+                                   uplink_share, self._queues, self._out)
         if status != pipeline.STATUS_OK:
             self._raise_action_error(status)
         self.slot += 1
-        return self._stats
+        return SlotStats._make(self._out.stats.tolist())
+
+    def score_actions(self, split: np.ndarray, bits_idx: np.ndarray, compute_share: np.ndarray,
+                      uplink_share: np.ndarray) -> np.ndarray:
+        """Env cost (summed over the slot's tasks) of ``M`` candidate actions for the current slot, ``(M,)``.
+
+        Each argument is ``(M, N)`` (or ``(N,)`` for one action). The simulator is not modified: the kernel
+        runs on copies of the arrival cursors, queue state and task outputs. An out-of-range row costs ``inf``.
+        """
+        def rows(a: np.ndarray, dtype: type) -> np.ndarray:
+            return np.ascontiguousarray(np.atleast_2d(a), dtype=dtype)
+
+        q = self._queues
+        scratch = QueueState(q.cursor.copy(), q.free_at.copy(), q.task_latency.copy(), q.task_acc_loss.copy())
+        n = self.config.num_users
+        out = SlotOutputs(np.zeros(NUM_STATS), np.zeros((2, n)), np.zeros((n, NUM_STAGES)))
+        t0 = self.now_s
+        return pipeline.score_actions(t0, t0 + self.config.dt_s, self._model, self._draw, rows(split, np.int64),
+                                      rows(bits_idx, np.int64), rows(compute_share, np.float64),
+                                      rows(uplink_share, np.float64), q, scratch, out)
 
     def _raise_action_error(self, status: int) -> None:
         name = _STATUS_FIELD[status]
         allowed = {
-            "split": f"integers in [0, {self.table.shape[1] - 1}]",
+            "split": f"integers in [0, {self.features.shape[1] - 1}]",
             "bits": f"integers in [0, {len(self.bits) - 1}] indexing bit widths {self.bits.tolist()}",
             "compute_share": "finite floats in [0, 1]",
             "uplink_share": "finite floats in [0, 1]",
@@ -201,9 +231,5 @@ class Simulator:
     def dispatched_tasks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(user, latency_s, acc_loss_pp)`` of every task dispatched so far in the episode (grouped by user, in
         arrival order); a latency of ``-1`` marks a dropped task."""
-        dispatched = np.arange(self.arr_t.shape[0]) < self.cursor[self.task_user]
+        dispatched = np.arange(self.task_user.shape[0]) < self.cursor[self.task_user]
         return self.task_user[dispatched], self.task_latency[dispatched], self.task_acc_loss[dispatched]
-
-    def queue_backlog(self) -> np.ndarray:
-        """``(N, 3)`` remaining device / uplink / cloud work of each user at the current slot start, s (float32)."""
-        return self.backlog

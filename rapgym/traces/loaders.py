@@ -1,7 +1,7 @@
-"""Loaders for real mobile bandwidth traces, and train/test sets of trace files.
+"""Loaders of real mobile bandwidth trace files, one per file format (sets of files: :mod:`rapgym.traces.sets`).
 
 Every loader returns a :class:`~rapgym.traces.trace.BandwidthTrace` in Mbit/s whose time axis starts at 0.
-Malformed input raises :class:`~rapgym.traces.trace.TraceError` naming the file and, where one is at fault,
+Malformed input raises :class:`~rapgym.errors.TraceError` naming the file and, where one is at fault,
 the 1-based line number. Supported layouts:
 
 - ``two_column``: ``t_seconds throughput_Mbps`` separated by spaces or a tab (Norway HSDPA, Lumos5G).
@@ -19,7 +19,6 @@ the 1-based line number. Supported layouts:
 from __future__ import annotations
 
 import csv
-import glob
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -32,7 +31,7 @@ import numpy as np
 from rapgym.errors import TraceError
 from rapgym.traces.trace import MBIT, BandwidthTrace
 
-__all__ = ["FORMATS", "REAL_SETS", "GNetTrackTrace", "TraceSet", "detect_format", "load_csv", "load_gnettrack", "load_mahimahi", "load_nyu_mets", "load_trace", "load_two_column", "real_set"]
+__all__ = ["FORMATS", "GNetTrackTrace", "detect_format", "load_csv", "load_gnettrack", "load_mahimahi", "load_nyu_mets", "load_trace", "load_two_column"]
 
 MAHIMAHI_PACKET_BITS = 1500 * 8
 """Bits delivered per Mahimahi delivery opportunity (one 1500-byte packet)."""
@@ -45,16 +44,6 @@ RATE_UNITS_MBPS = {"bps": 1e-6, "kbps": 1e-3, "Mbps": 1.0, "Gbps": 1e3}
 
 TIME_UNITS_S = {"s": 1.0, "ms": 1e-3}
 """Time units accepted by :func:`load_csv` and their factor to seconds."""
-
-REAL_SETS = {
-    "norway_hsdpa_3g": "norway_hsdpa_3g/*",
-    "nyu_mets_lte": "nyu_mets_lte/*/*.csv",
-    "lumos5g_4g": "lumos5g_verizon_4g5g/4G/*",
-    "lumos5g_5g": "lumos5g_verizon_4g5g/5G/*",
-    "mahimahi_uplink": "mahimahi_us_cellular/*.up",
-    "irish_5g": "irish_5g_ucc/Download/*/*.csv",
-}
-"""The real trace sets: name -> glob relative to the ``traces/`` data directory."""
 
 _UNIT_LIKE = re.compile(r"^[A-Za-z]*bits/sec$")
 
@@ -215,7 +204,7 @@ def load_gnettrack(path: str | Path, direction: str = "dl") -> GNetTrackTrace:
     path = Path(path)
     columns = {"dl": "DL_bitrate", "ul": "UL_bitrate"}
     if direction not in columns:
-        raise ValueError(f"direction {direction!r} unknown; allowed: {sorted(columns)}")
+        raise TraceError(f"{path}: direction {direction!r} unknown; allowed: {sorted(columns)}")
     rows, header = _csv_rows(path, ("Timestamp", "NetworkMode", columns[direction]))
     t_col, m_col, r_col = header["Timestamp"], header["NetworkMode"], header[columns[direction]]
     times, rates, modes, lines = [], [], [], []
@@ -286,53 +275,5 @@ def load_trace(path: str | Path, fmt: str = "auto", **options: object) -> Bandwi
     if fmt == "auto":
         fmt = detect_format(path)
     if fmt not in FORMATS:
-        raise ValueError(f"format {fmt!r} unknown; allowed: {['auto', *sorted(FORMATS)]}")
+        raise TraceError(f"{path}: format {fmt!r} unknown; allowed: {['auto', *sorted(FORMATS)]}")
     return FORMATS[fmt](path, **options)
-
-
-class TraceSet:
-    """An ordered set of trace files with a deterministic train/test split by file.
-
-    ``source`` is a directory (every file below it, recursively, except hidden files and ``README*``) or a
-    glob pattern. Files are sorted by path; file ``i`` (0-based) is in the test split when
-    ``i % test_every == 0``, so a set of ``n >= 1`` files has ``ceil(n / test_every)`` test files and the
-    split does not depend on the machine or on hashing.
-    """
-
-    SPLITS = ("train", "test", "all")
-
-    def __init__(self, source: str | Path, fmt: str = "auto", test_every: int = 5, **options: object) -> None:
-        if test_every < 2:
-            raise ValueError(f"test_every must be >= 2, got {test_every}")
-        root = Path(source)
-        if root.is_dir():
-            files = [p for p in root.rglob("*") if p.is_file() and not p.name.startswith((".", "README"))]
-        else:
-            files = [Path(p) for p in glob.glob(str(source)) if Path(p).is_file()]
-        if not files:
-            raise TraceError(f"{source}: no trace files found")
-        self.source = str(source)
-        self.files_all = sorted(files)
-        self.fmt = fmt
-        self.test_every = test_every
-        self.options = options
-
-    def files(self, split: str = "all") -> list[Path]:
-        """Files of ``split`` (``"train"``, ``"test"`` or ``"all"``), sorted."""
-        if split not in self.SPLITS:
-            raise ValueError(f"split {split!r} unknown; allowed: {list(self.SPLITS)}")
-        if split == "all":
-            return list(self.files_all)
-        want_test = split == "test"
-        return [p for i, p in enumerate(self.files_all) if (i % self.test_every == 0) == want_test]
-
-    def traces(self, split: str = "all") -> list[BandwidthTrace]:
-        """Load every trace of ``split``."""
-        return [load_trace(p, self.fmt, **self.options) for p in self.files(split)]
-
-
-def real_set(name: str, traces_dir: str | Path, **options: object) -> TraceSet:
-    """The :class:`TraceSet` of real set ``name`` (a key of :data:`REAL_SETS`) under ``traces_dir``."""
-    if name not in REAL_SETS:
-        raise ValueError(f"real set {name!r} unknown; allowed: {sorted(REAL_SETS)}")
-    return TraceSet(Path(traces_dir) / REAL_SETS[name], **options)

@@ -8,11 +8,12 @@ time the capacity catches up, which is exact through drops and zero-bandwidth ou
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from rapgym.errors import TraceError
+from rapgym.traces.capacity import capacity_array, inverse_capacity_array
 
 __all__ = ["BandwidthTrace"]
 
@@ -46,12 +47,16 @@ class BandwidthTrace:
             raise TraceError(f"trace {self.name!r}: 'rates_mbps' contains NaN or inf at segment {int(np.flatnonzero(~np.isfinite(rates))[0])}")
         if np.any(rates < 0):
             raise TraceError(f"trace {self.name!r}: 'rates_mbps' is negative at segment {int(np.flatnonzero(rates < 0)[0])}; allowed: >= 0")
-        cum = np.concatenate(([0.0], np.cumsum(rates * MBIT * np.diff(edges))))
-        for key, value in (("edges", edges), ("rates_mbps", rates), ("cum_bits", cum)):
+        rates_bps = rates * MBIT
+        cum = np.concatenate(([0.0], np.cumsum(rates_bps * np.diff(edges))))
+        for key, value in (("edges", edges), ("rates_mbps", rates), ("rates_bps", rates_bps), ("cum_bits", cum)):
             value.flags.writeable = False
             object.__setattr__(self, key, value)
 
-    cum_bits: np.ndarray = None  # type: ignore[assignment]  # set in __post_init__: C at each edge, bits
+    cum_bits: np.ndarray = field(default=None, init=False, repr=False)  # type: ignore[assignment]
+    """``(M+1,)`` ``C`` at each edge, bits (set in ``__post_init__``)."""
+    rates_bps: np.ndarray = field(default=None, init=False, repr=False)  # type: ignore[assignment]
+    """``(M,)`` ``rates_mbps`` in bit/s (set in ``__post_init__``)."""
 
     @classmethod
     def from_samples(cls, rates_mbps: np.ndarray, interval_s: float, name: str = "trace") -> BandwidthTrace:
@@ -77,34 +82,17 @@ class BandwidthTrace:
         return self.total_bits / self.period_s / MBIT
 
     def capacity(self, t: np.ndarray | float) -> np.ndarray:
-        """``C(t)``: bits deliverable on ``[0, t]`` (wrapping), vectorised over ``t >= 0``."""
+        """``C(t)``: bits deliverable on ``[0, t]`` (wrapping), vectorised over ``t >= 0`` s."""
         t = np.asarray(t, dtype=np.float64)
-        laps, phase = np.divmod(t, self.period_s)
-        seg = np.clip(np.searchsorted(self.edges, phase, side="right") - 1, 0, self.rates_mbps.shape[0] - 1)
-        return laps * self.total_bits + self.cum_bits[seg] + self.rates_mbps[seg] * MBIT * (phase - self.edges[seg])
+        return capacity_array(self.edges, self.cum_bits, self.rates_bps, t.ravel()).reshape(t.shape)
 
     def inverse_capacity(self, x: np.ndarray | float) -> np.ndarray:
-        """``C^-1(x)``: the first time the capacity reaches ``x`` bits; ``inf`` if it never does."""
+        """``C^-1(x)``: the first time (s) the capacity reaches ``x`` bits; ``inf`` if it never does."""
         x = np.asarray(x, dtype=np.float64)
-        if self.total_bits <= 0:
-            return np.where(x <= 0, 0.0, np.inf)
-        laps = np.floor(x / self.total_bits)
-        rem = x - laps * self.total_bits
-        # first edge index whose cumulative capacity reaches rem; the segment before it holds the crossing
-        idx = np.searchsorted(self.cum_bits, rem, side="left")
-        seg = np.clip(idx - 1, 0, self.rates_mbps.shape[0] - 1)
-        rate = self.rates_mbps[seg] * MBIT
-        within = np.where(rate > 0, (rem - self.cum_bits[seg]) / np.where(rate > 0, rate, 1.0), 0.0)
-        return laps * self.period_s + np.where(idx == 0, 0.0, self.edges[seg] + within)
+        return inverse_capacity_array(self.edges, self.cum_bits, self.rates_bps, x.ravel()).reshape(x.shape)
 
     def transfer_end(self, start_s: np.ndarray | float, bits: np.ndarray | float) -> np.ndarray:
         """Time a transfer of ``bits`` started at ``start_s`` completes, seconds."""
         start_s = np.asarray(start_s, dtype=np.float64)
         # max(): an empty transfer that starts inside an outage ends when it starts, not before
         return np.maximum(self.inverse_capacity(self.capacity(start_s) + np.asarray(bits, dtype=np.float64)), start_s)
-
-    def mean_rate_mbps(self, t0: np.ndarray | float, t1: np.ndarray | float) -> np.ndarray:
-        """Average capacity over ``[t0, t1]`` in Mbit/s (what a throughput probe measures)."""
-        t0 = np.asarray(t0, dtype=np.float64)
-        t1 = np.asarray(t1, dtype=np.float64)
-        return (self.capacity(t1) - self.capacity(t0)) / np.maximum(t1 - t0, 1e-12) / MBIT

@@ -7,6 +7,7 @@ import pytest
 from scipy.optimize import minimize
 
 from rapgym.agents.allocation import closed_form_shares
+from rapgym.errors import PolicyError
 
 
 def numerical_optimum(a: np.ndarray) -> np.ndarray:
@@ -40,5 +41,5 @@ def test_batched_rows_are_independent():
 
 @pytest.mark.parametrize("bad", [[-1.0, 1.0], [np.nan, 1.0], [np.inf, 1.0]])
 def test_bad_work_is_refused(bad):
-    with pytest.raises(ValueError, match="finite and >= 0"):
+    with pytest.raises(PolicyError, match="finite and >= 0"):
         closed_form_shares(np.array(bad))

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from rapgym.agents.estimators import FLOOR_MBPS, make_estimator
+from rapgym.errors import PolicyError
 
 HIST = np.array([[1.0, 2.0, 4.0], [3.0, 3.0, 3.0]])
 
@@ -47,13 +48,13 @@ def test_zero_samples_give_finite_estimates():
 
 
 def test_bad_names_and_options():
-    with pytest.raises(ValueError, match=r"estimator 'oracle' unknown; allowed: \['ewma', 'harmonic', 'last', 'robust_mpc'\]"):
+    with pytest.raises(PolicyError, match=r"estimator 'oracle' unknown; allowed: \['ewma', 'harmonic', 'last', 'robust_mpc'\]"):
         make_estimator("oracle")
-    with pytest.raises(ValueError, match=r"unknown option\(s\) \['beta'\]; allowed: \['alpha'\]"):
+    with pytest.raises(PolicyError, match=r"unknown option\(s\) \['beta'\]; allowed: \['alpha'\]"):
         make_estimator("ewma", beta=0.3)
-    with pytest.raises(ValueError, match="alpha must be in"):
+    with pytest.raises(PolicyError, match="alpha must be in"):
         make_estimator("ewma", alpha=0.0)
-    with pytest.raises(ValueError, match="n must be an integer"):
+    with pytest.raises(PolicyError, match="n must be an integer"):
         make_estimator("harmonic", n=0)
-    with pytest.raises(ValueError, match="history must be"):
+    with pytest.raises(PolicyError, match="bandwidth history .* must be"):
         make_estimator("last")(np.zeros((3, 0)))

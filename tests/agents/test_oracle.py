@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 
 from rapgym.agents import available_policies, closed_form_shares, make_policy
-from rapgym.agents.oracle import slot_costs
 from rapgym.envs.multi_user_end_cloud import MultiUserEndCloudEnv
+from rapgym.errors import PolicyError
 from rapgym.profiles.profile import DNNProfile
+from rapgym.sim.cost import upload_table
+from rapgym.sim.layout import COL_CLOUD_S, COL_TX
 from rapgym.traces.trace import BandwidthTrace
 
 BITS = [32, 8, 2]
@@ -39,13 +41,14 @@ def reset_with_traces(env: MultiUserEndCloudEnv, rng: np.random.Generator, seed:
 def oracle_shares(env: MultiUserEndCloudEnv, split: np.ndarray, bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Closed-form shares of ``fps * cloud s`` (and ``fps * uploaded bits`` in a shared cell) for ``(M, N)`` decisions."""
     split, bits = np.atleast_2d(split), np.atleast_2d(bits)
-    n, feats = env.num_users, env.sim.features
+    feats, k_dev = env.sim.features, env.sim.num_cuts - 1
     fps = np.asarray(env.config.per_user("fps"))
-    split = np.minimum(split, (env.sim.num_cuts - 1)[None, :])
-    up = split < (env.sim.num_cuts - 1)[None, :]
-    cloud = np.where(up, feats[np.arange(n)[None, :], split, 1], 0.0)
-    scale = np.where((split > 0) & up, np.asarray(BITS)[bits] / 32, 1.0)
-    tx = np.where(up, 8 * feats[np.arange(n)[None, :], split, 2] * scale + 8 * env.config.header_bytes, 0.0)
+    users = np.arange(env.num_users)[None, :]
+    split = np.minimum(split, k_dev[None, :])
+    tx_table, up_table, _ = upload_table(8.0 * feats[:, :, COL_TX], np.asarray(BITS) / 32, k_dev, 8.0 * env.config.header_bytes)
+    up = up_table[users, split]
+    cloud = np.where(up, feats[users, split, COL_CLOUD_S], 0.0)
+    tx = tx_table[users, split, bits]
     f = closed_form_shares(fps * cloud)
     return f, closed_form_shares(fps * tx) if env.config.shared_uplink else np.ones_like(f)
 
@@ -66,7 +69,7 @@ def test_oracle_cost_is_the_env_cost_and_no_policy_split_beats_it(shared):
             assert np.array_equal(env.sim.cursor, tasks_before)  # the search ran on copies
             for rival in rivals:
                 f, w = oracle_shares(env, rival["split"], rival["bits"])
-                cost = slot_costs(env.sim, rival["split"], rival["bits"], f, w)[0]
+                cost = env.sim.score_actions(rival["split"], rival["bits"], f, w)[0]
                 assert oracle.last_cost <= cost + 1e-9
             obs, reward, _, _, info = env.step(action)
             if info["tasks"]:
@@ -90,7 +93,7 @@ def test_pruning_loses_nothing_against_every_combination():
             split = np.array([[c[0] for c in combo] for combo in combos])
             bits = np.array([[c[1] for c in combo] for combo in combos])
             f, w = oracle_shares(env, split, bits)
-            best = slot_costs(env.sim, split, bits, f, w).min()
+            best = env.sim.score_actions(split, bits, f, w).min()
             action, _ = oracle.predict(obs)
             assert oracle.last_cost <= best + 1e-9 * max(1.0, best)
             obs, *_ = env.step(action)
@@ -99,7 +102,7 @@ def test_pruning_loses_nothing_against_every_combination():
 def test_oracle_refuses_a_search_too_large():
     rng = np.random.default_rng(0)
     env = small_env(rng, 3, shared=False)
-    with pytest.raises(ValueError, match="combinations > max_combinations=2"):
+    with pytest.raises(PolicyError, match="combinations > max_combinations=2"):
         make_policy("oracle", env, max_combinations=2)
 
 

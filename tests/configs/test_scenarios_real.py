@@ -7,7 +7,7 @@ import pytest
 
 from rapgym.configs.scenario import load_scenario
 from rapgym.envs.multi_user_end_cloud import MultiUserEndCloudEnv
-from rapgym.traces.loaders import REAL_SETS
+from rapgym.traces.sets import TRACE_SETS
 from tests.helpers import shared_data_dir
 
 CALIBRATED_PRESETS = ["3g-hsdpa", "lte-commute", "lte-uplink", "5g-mmwave", "5g-handover"]
@@ -17,7 +17,7 @@ CALIBRATED_PRESETS = ["3g-hsdpa", "lte-commute", "lte-uplink", "5g-mmwave", "5g-
 def test_preset_runs_on_its_real_set(preset):
     source = load_scenario(preset).uplink
     set_name = source.split(":", 1)[1]
-    trace_dir = str(shared_data_dir("traces") / REAL_SETS[set_name])
+    trace_dir = str(shared_data_dir("traces") / TRACE_SETS[set_name].glob)
     env = MultiUserEndCloudEnv(preset, num_users=2, episode_slots=30, trace_dir=trace_dir, trace_split="test")
     obs, _ = env.reset(seed=0)
     # real traces keep their file names; the generator's do not

@@ -1,85 +1,67 @@
-"""``rapgym.evaluation.runner`` and the ``evaluate.py`` CLI (issue 5)."""
+"""``rapgym.evaluation.runner``: policy specs, resolvers and the one episode loop."""
 
 from __future__ import annotations
-
-import csv
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-from rapgym.cli import evaluate as cli
-from rapgym.evaluation.runner import evaluate, markdown_table, register_resolver, resolve_policy, write_csv
-from rapgym.profiles.profile import DNNProfile
-from tests.helpers import REPO as ROOT
+from rapgym.envs.multi_user_end_cloud import MultiUserEndCloudEnv
+from rapgym.errors import PolicyError
+from rapgym.evaluation.runner import completed_latencies, policy_label, register_resolver, resolve_policy, run_episode
 
 
-def toy_profiles(n: int) -> list[DNNProfile]:
-    acc = np.zeros((4, 5))
-    acc[1:3, 1:] = [[0.1, 0.5, 2.0, 8.0], [0.05, 0.2, 1.0, 4.0]]
-    prof = DNNProfile(name="toy", cut_names=("in", "b1", "b2", "out"), device_s=[0.0, 0.02, 0.06, 0.12],
-                      cloud_s=[0.03, 0.02, 0.01, 0.0], tx_bytes=[150_000, 200_000, 40_000, 4_000], acc_loss=acc,
-                      base_accuracy=70.0)
-    return [prof] * n
+class CutZero:
+    """Every user at cut 0 (the toy profile's cloud-only cut: the raw input, no accuracy loss) and bits index 0."""
+
+    def predict(self, obs, state=None, episode_start=None, deterministic=True):
+        n = obs["queue"].shape[0]
+        return {"split": np.zeros(n, dtype=np.int64), "bits": np.zeros(n, dtype=np.int64),
+                "compute_share": np.ones(n, dtype=np.float32)}, state
 
 
-def test_evaluate_runs_policies_over_seeds_and_writes_tables(tmp_path):
-    rows = evaluate("default", ["rap", "jm-mpra:max_rounds=5", "device-only"], [0, 1], episode_slots=15,
-                    num_users=3, profiles=toy_profiles(3))
-    assert [r.policy for r in rows] == ["rap", "jm-mpra:max_rounds=5", "device-only"]
-    for row in rows:
-        assert row.episodes == 2 and row.mean_latency_s > 0 and row.decision_us > 0
-        assert 0 <= row.deadline_miss_pct <= 100 and 0 <= row.drop_pct <= 100
-    device = rows[2]
-    assert device.cloud_util == 0.0 and device.mean_accuracy == pytest.approx(70.0)
-    write_csv(rows, tmp_path / "r.csv")
-    assert len(list(csv.DictReader(open(tmp_path / "r.csv")))) == 3
-    assert markdown_table(rows).count("\n") == 5
+def test_run_episode_returns_the_summary_with_drops_load_and_timing(tiny):
+    env = MultiUserEndCloudEnv("default", **tiny(2, 12))
+    summary = run_episode(env, resolve_policy("rap")(env), 0)
+    for key in ("return", "mean_latency_s", "p95_latency_s", "mean_accuracy", "deadline_miss_rate", "drop_rate",
+                "drops", "cloud_util", "decision_us", "mean_reward"):
+        assert key in summary, key
+    assert summary["mean_reward"] == pytest.approx(summary["return"] / 12)
+    assert summary["decision_us"] > 0 and 0 <= summary["cloud_util"]
+    latencies = completed_latencies(env)
+    assert latencies.size and (latencies >= 0).all()
+    assert np.mean(latencies) == pytest.approx(summary["mean_latency_s"])
 
 
-def test_same_seeds_give_the_same_metrics():
-    a = evaluate("default", ["rap"], [3], episode_slots=10, num_users=2, profiles=toy_profiles(2))[0]
-    b = evaluate("default", ["rap"], [3], episode_slots=10, num_users=2, profiles=toy_profiles(2))[0]
-    assert (a.mean_latency_s, a.mean_reward) == (b.mean_latency_s, b.mean_reward)
+def test_same_seed_gives_the_same_episode(tiny):
+    env = MultiUserEndCloudEnv("default", **tiny())
+    a, b = (run_episode(env, resolve_policy("rap")(env), 3) for _ in range(2))
+    a.pop("decision_us"), b.pop("decision_us")
+    assert a == b
 
 
-def test_resolvers_are_pluggable():
-    class Fixed:
-        def predict(self, obs, state=None, episode_start=None, deterministic=True):
-            n = obs["queue"].shape[0]
-            return {"split": np.zeros(n, dtype=np.int64), "bits": np.zeros(n, dtype=np.int64),
-                    "compute_share": np.ones(n, dtype=np.float32)}, state
-
-    register_resolver(lambda spec: (lambda env: Fixed()) if spec == "test-fixed" else None)
-    row = evaluate("default", ["test-fixed"], [0], episode_slots=5, num_users=2, profiles=toy_profiles(2))[0]
-    assert row.mean_accuracy == pytest.approx(70.0)
+def test_policy_options_are_parsed_as_yaml(tiny):
+    env = MultiUserEndCloudEnv("default", **tiny())
+    policy = resolve_policy("rap:b0_mbps=4, estimator=ewma,estimator_options={alpha: 0.25}")(env)
+    assert policy.b0_mbps == 4.0 and (policy.estimate.name, policy.estimate.options) == ("ewma", {"alpha": 0.25})
 
 
-@pytest.mark.parametrize(("spec", "match"), [("nope", "unknown policy 'nope'; allowed: rap"),
-                                             ("rap:b0_mbps", "must be key=value")])
-def test_bad_policy_specs(spec, match):
-    with pytest.raises(ValueError, match=match):
+def test_resolvers_are_pluggable(tiny):
+    register_resolver(lambda spec: (lambda env: CutZero()) if spec == "test-fixed" else None)
+    env = MultiUserEndCloudEnv("default", **tiny())
+    assert run_episode(env, resolve_policy("test-fixed")(env), 0)["mean_accuracy"] == pytest.approx(70.0)
+
+
+@pytest.mark.parametrize(("spec", "match"), [
+    ("nope", "unknown policy 'nope'; allowed: rap"),
+    ("rap:b0_mbps", "policy spec 'rap:b0_mbps': option 'b0_mbps' must look like key=value"),
+    ("rap:b0_mbps=[4", "not valid YAML"),
+    ("runs/x/best_model.zip", "no resolver for saved agents is registered"),
+])
+def test_bad_policy_specs_raise_policy_error(spec, match):
+    with pytest.raises(PolicyError, match=match):
         resolve_policy(spec)
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["--policies", "rapp"], "unknown policy 'rapp'"),
-    (["--policies", "rap", "--scenario", "moon"], "invalid choice: 'moon'"),
-    (["--policies", "rap", "--seeds", "-1"], "--seeds must be >= 0"),
-    (["--policies", "rap", "--episode-slots", "0"], "--episode-slots must be >= 1"),
-    ([], "the following arguments are required: --policies"),
-    (["--policies", "rap", "--set", "num_users=0"], "num_users"),
-    (["--policies", "rap", "--set", "warp_drive=1"], "unknown field 'warp_drive'"),
-    (["--policies", "rap", "--set", "bits"], "must be FIELD=VALUE"),
-])
-def test_cli_bad_arguments_exit_nonzero_with_a_message(argv, message, capsys):
-    with pytest.raises(SystemExit) as exc:
-        cli.parse_args(argv)
-    assert exc.value.code == 2
-    assert message in capsys.readouterr().err
-
-
-def test_cli_process_exits_nonzero_on_an_unknown_policy():
-    proc = subprocess.run([sys.executable, str(ROOT / "evaluate.py"), "--policies", "rapp"], capture_output=True, text=True, cwd=ROOT)
-    assert proc.returncode == 2 and "unknown policy 'rapp'" in proc.stderr
+def test_policy_label_shortens_saved_agents():
+    assert policy_label("jm-mpra:max_rounds=5") == "jm-mpra:max_rounds=5"
+    assert policy_label("runs/final/hybrid-s0/best_model.zip") == "hybrid-s0/best_model"

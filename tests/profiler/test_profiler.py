@@ -89,9 +89,9 @@ def test_module_without_cut_points_rejected() -> None:
 
 def test_wrong_input_shape_rejected() -> None:
     model = tiny()
-    with pytest.raises(ValueError, match=r"rejects an input of shape \(3, 8, 8\)"):
+    with pytest.raises(ProfileError, match=r"rejects an input of shape \(3, 8, 8\)"):
         profile_module(model, (3, 8, 8), synthetic(model))
-    with pytest.raises(ValueError, match="does not match the model input shape"):
+    with pytest.raises(ProfileError, match="does not match the model input shape"):
         profile_module(model, (1, 8, 8), [(torch.zeros(2, 1, 9, 9), torch.zeros(2, dtype=torch.long))], repeats=1)
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from rapgym.errors import ProfileError
 from rapgym.profiles.library import load_profile
-from rapgym.profiles.scission import import_scission, read_scission_csv
+from rapgym.profiles.scission import import_scission, read_scission_csv, scission_table
 from tests.helpers import shared_data_dir
 
 UCC = """model,tier,platform,block,first_layer,last_layer,latency_ms,output_bytes
@@ -70,18 +70,18 @@ def test_unknown_model_or_platform(tmp_path) -> None:
 
 
 def test_real_scission_tables() -> None:
-    profiles = shared_data_dir("profiles")
-    p = import_scission(profiles / "scission_ucc2020_keras_blocks.csv", "vgg16", "raspi4", "6700k(GPU)")
+    shared = shared_data_dir()
+    p = import_scission(scission_table("ucc2020", shared), "vgg16", "raspi4", "6700k(GPU)")
     assert p.K == 22 and p.device_s[-1] == pytest.approx(2.111, rel=1e-3)
     assert p.tx_bytes[1] == 64 * 224 * 224 * 4
-    q = import_scission(profiles / "scission_fork_keras_blocks.csv", "mobilenetv2", "jetsonnano", "bonarda(GPU)")
+    q = import_scission(scission_table("fork", shared), "mobilenetv2", "jetsonnano", "bonarda(GPU)")
     assert q.device_s[-1] == pytest.approx(0.157, rel=0.01)
 
 
 @pytest.mark.parametrize(("device", "cloud", "platform"), [("raspberry-pi-4", None, "raspi4"), (None, "desktop-gpu", "6700k(GPU)")])
 @pytest.mark.parametrize("model", ["vgg16", "resnet50", "mobilenetv2"])
 def test_library_within_25_percent_of_scission(model: str, device: str | None, cloud: str | None, platform: str) -> None:
-    real = import_scission(shared_data_dir("profiles", "scission_ucc2020_keras_blocks.csv"), model, platform, platform)
+    real = import_scission(scission_table("ucc2020", shared_data_dir()), model, platform, platform)
     if device:
         ours, theirs = load_profile(model, device=device).device_s[-1], real.device_s[-1]
     else:
@@ -91,5 +91,5 @@ def test_library_within_25_percent_of_scission(model: str, device: str | None, c
 
 def test_vgg16_crossing_bytes_equal_scission_at_every_cut() -> None:
     """torchvision and Keras VGG16 blocks correspond one to one; the tensor sizes must agree exactly."""
-    real = import_scission(shared_data_dir("profiles", "scission_ucc2020_keras_blocks.csv"), "vgg16", "raspi4", "raspi4")
+    real = import_scission(scission_table("ucc2020", shared_data_dir()), "vgg16", "raspi4", "raspi4")
     assert list(load_profile("vgg16").tx_bytes) == list(real.tx_bytes)

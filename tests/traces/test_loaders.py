@@ -7,14 +7,12 @@ import pytest
 
 from rapgym.errors import TraceError
 from rapgym.traces.loaders import (
-    TraceSet,
     detect_format,
     load_csv,
     load_gnettrack,
     load_mahimahi,
     load_nyu_mets,
     load_trace,
-    real_set,
 )
 from tests.helpers import shared_data_dir
 
@@ -136,40 +134,8 @@ def test_generic_csv_with_units(tmp_path):
         load_csv(path, "time_ms", "tput", rate_unit="furlongs")
     with pytest.raises(TraceError, match="c.csv:1: missing column"):
         load_csv(path, "t", "tput")
-    with pytest.raises(ValueError, match="format 'xml' unknown"):
+    with pytest.raises(TraceError, match="format 'xml' unknown"):
         load_trace(path, fmt="xml")
-
-
-def test_trace_set_split_every_kth_file(tmp_path):
-    for i in range(7):
-        write(tmp_path, f"f{i}", f"0 {i}\n1 {i}\n")
-    write(tmp_path, "README.md", "not a trace")
-    ts = TraceSet(tmp_path, test_every=3)
-    assert [p.name for p in ts.files("test")] == ["f0", "f3", "f6"]
-    assert [p.name for p in ts.files("train")] == ["f1", "f2", "f4", "f5"]
-    assert [t.mean_mbps for t in ts.traces("train")] == [1.0, 2.0, 4.0, 5.0]
-    assert len(TraceSet(str(tmp_path / "f[0-2]")).files()) == 3
-    with pytest.raises(ValueError, match="split 'dev' unknown"):
-        ts.files("dev")
-
-
-# README tables: (set, files, mean Mbit/s, mean duration s). Means are over every sample of every file.
-README_SETS = [
-    ("norway_hsdpa_3g", 142, 1.67, 261),
-    ("nyu_mets_lte", 22, 7.58, 2063),
-    ("lumos5g_4g", 175, 40.4, 620),
-    ("lumos5g_5g", 121, 522.8, 587),
-    ("irish_5g", 21, 45.0, 2179),
-]
-
-
-@pytest.mark.parametrize(("name", "files", "mean", "duration"), README_SETS)
-def test_real_sets_match_readme(name, files, mean, duration):
-    traces = real_set(name, shared_data_dir("traces")).traces()
-    assert len(traces) == files
-    samples = np.concatenate([t.rates_mbps for t in traces])
-    assert samples.mean() == pytest.approx(mean, rel=0.01)
-    assert np.mean([t.period_s for t in traces]) == pytest.approx(duration, rel=0.01)
 
 
 MAHIMAHI = {

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rapgym.traces.calibrated import CALIBRATED_SETS
+from rapgym.errors import ScenarioError
+from rapgym.traces.sets import TRACE_SETS
 from rapgym.traces.sources import make_uplink_traces, source_names
 from tests.helpers import shared_data_dir
 
@@ -38,7 +39,7 @@ def test_gauss_markov_without_outages_never_zero():
     assert np.all(trace.rates_mbps > 0)
 
 
-@pytest.mark.parametrize("name", CALIBRATED_SETS)
+@pytest.mark.parametrize("name", TRACE_SETS)
 def test_calibrated_sources(name):
     traces = make_uplink_traces(f"calibrated:{name}", np.random.default_rng(3), 2, 600.0, {})
     assert [t.period_s for t in traces] == [600.0, 600.0]
@@ -64,12 +65,12 @@ def test_same_seed_same_traces():
 
 
 def test_unknown_source_and_params():
-    with pytest.raises(ValueError, match=r"uplink source 'wifi' unknown; allowed: \['stable', 'gauss-markov', 'calibrated:"):
+    with pytest.raises(ScenarioError, match=r"uplink source 'wifi' unknown; allowed: \['stable', 'gauss-markov', 'calibrated:"):
         make_uplink_traces("wifi", np.random.default_rng(0), 1, 10.0, {})
-    with pytest.raises(ValueError, match=r"unknown parameter\(s\) \['rho'\]; allowed: \['interval_s', 'mean_mbps', 'noise_cv'\]"):
+    with pytest.raises(ScenarioError, match=r"unknown parameter\(s\) \['rho'\]; allowed: \['interval_s', 'mean_mbps', 'noise_cv'\]"):
         make_uplink_traces("stable", np.random.default_rng(0), 1, 10.0, {"rho": 0.5})
-    with pytest.raises(ValueError, match="rho must be in"):
+    with pytest.raises(ScenarioError, match="rho must be in"):
         make_uplink_traces("gauss-markov", np.random.default_rng(0), 1, 10.0, {"rho": 1.0})
-    with pytest.raises(ValueError, match="trace_dir is only allowed"):
+    with pytest.raises(ScenarioError, match="trace_dir is only allowed"):
         make_uplink_traces("stable", np.random.default_rng(0), 1, 10.0, {}, trace_dir="/nonexistent")
     assert "calibrated:irish_5g" in source_names()

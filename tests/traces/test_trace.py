@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rapgym.errors import TraceError
+from rapgym.traces.capacity import capacity_at, inverse_capacity_at
 from rapgym.traces.trace import BandwidthTrace
 
 
@@ -52,3 +53,20 @@ def test_transfer_end_delivers_exactly_the_bits(rates, t, bits):
     end = trace.transfer_end(t, bits)
     assert end >= t
     assert trace.capacity(end) - trace.capacity(t) == pytest.approx(bits, rel=1e-9, abs=1e-3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rates=st.lists(st.one_of(st.just(0.0), st.floats(0.01, 500.0)), min_size=1, max_size=20),
+       gaps=st.lists(st.floats(0.05, 3.0), min_size=20, max_size=20),
+       times=st.lists(st.floats(0.0, 1e4), min_size=1, max_size=30),
+       fracs=st.lists(st.floats(0.0, 4.0), min_size=1, max_size=30))
+def test_methods_are_the_kernel_functions(rates, gaps, times, fracs):
+    """C(t) and C^-1(x) of the trace methods equal, bit for bit, the scalar functions the kernel inlines
+    (irregular segments, outages, an all-outage trace, and times and bits beyond one period)."""
+    trace = BandwidthTrace(np.concatenate(([0.0], np.cumsum(gaps[:len(rates)]))), rates)
+    t = np.array(times + [trace.period_s, 3.5 * trace.period_s])
+    x = np.array(fracs) * max(trace.total_bits, 1.0)
+    args = (trace.edges, trace.cum_bits, trace.rates_bps)
+    assert trace.capacity(t).tolist() == [capacity_at(*args, v) for v in t]
+    assert trace.inverse_capacity(x).tolist() == [inverse_capacity_at(*args, v) for v in x]
+    assert trace.capacity(np.full((2, 3), 1.5)).shape == (2, 3)

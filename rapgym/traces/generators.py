@@ -1,7 +1,8 @@
-"""Synthetic bandwidth generators calibrated to the real trace sets.
+"""Synthetic bandwidth generators: ``stable``, ``gauss-markov``, and ``calibrated:<set>`` fitted to the real sets.
 
-Model (one per set; parameters in ``rapgym/traces/data/trace_params/<set>.json``, fitted by
-``scripts/fit_trace_params.py``), on a base step of one real sample (1 s; the Norway set's irregular
+``stable`` and ``gauss-markov`` are described in :mod:`rapgym.traces.sources`. The calibrated model (one
+per set of :data:`rapgym.traces.sets.TRACE_SETS`; parameters in ``rapgym/traces/data/trace_params/<set>.json``,
+fitted by ``scripts/fit_trace_params.py``), on a base step of one real sample (1 s; the Norway set's irregular
 samples, about 1.3 s apart, count as 1 s):
 
 - a Markov chain over radio regimes (``irish_5g``: 5G / LTE / HSPA from ``NetworkMode``, with UMTS,
@@ -18,10 +19,8 @@ within files around the set's mean). For ``interval_s != 1`` the per-step quanti
 AR coefficient becomes ``rho ** interval_s``, a stay or no-outage probability ``p`` becomes
 ``p ** interval_s``, and outage durations keep their mean in seconds.
 
-Acceptance (checked by the tests and ``benchmarks/trace_report.py``): mean and p95 within 10 % of the
-real set's; p5 within ``0.1 * max(p5_real, 0.1 * mean_real)`` (plain 10 % unless p5 is below a tenth of
-the mean, e.g. 0 when the set has over 5 % outages, where 1 % of the mean is allowed instead); lag-1
-autocorrelation within 0.1.
+Acceptance against the real set (checked by the tests and ``benchmarks/trace_report.py``):
+:func:`rapgym.traces.stats.within_tolerance`.
 """
 
 from __future__ import annotations
@@ -36,12 +35,12 @@ import numpy as np
 from scipy.signal import lfilter
 from scipy.special import ndtr
 
+from rapgym.errors import TraceError
+from rapgym.traces.sets import TRACE_SETS
 from rapgym.traces.trace import BandwidthTrace
 
-__all__ = ["CALIBRATED_SETS", "IRISH_REGIMES", "gaussian_ar1", "generate", "in_outage", "lag1_autocorr", "load_params", "num_steps", "set_stats", "simulate", "within_tolerance"]
-
-CALIBRATED_SETS = ("norway_hsdpa_3g", "nyu_mets_lte", "lumos5g_4g", "lumos5g_5g", "mahimahi_uplink", "irish_5g")
-"""Names of the sets with a calibrated generator."""
+__all__ = ["IRISH_REGIMES", "gauss_markov_rates", "gaussian_ar1", "generate", "in_outage", "load_params", "num_steps",
+           "simulate", "stable_rates"]
 
 IRISH_REGIMES = {"5G": "5G", "LTE": "LTE", "HSPA+": "HSPA", "HSDPA": "HSPA", "HSUPA": "HSPA", "UMTS": "HSPA"}
 """``NetworkMode`` value -> regime of the ``irish_5g`` generator."""
@@ -49,10 +48,10 @@ IRISH_REGIMES = {"5G": "5G", "LTE": "LTE", "HSPA+": "HSPA", "HSDPA": "HSPA", "HS
 
 @cache
 def load_params(set_name: str) -> dict[str, Any]:
-    """The fitted parameters of ``set_name`` (a name in :data:`CALIBRATED_SETS`)."""
-    if set_name not in CALIBRATED_SETS:
-        raise ValueError(f"calibrated set {set_name!r} unknown; allowed: {list(CALIBRATED_SETS)}")
-    text = resources.files("rapgym.traces").joinpath("data", "trace_params", f"{set_name}.json").read_text()
+    """The fitted parameters of ``set_name`` (a key of :data:`rapgym.traces.sets.TRACE_SETS`)."""
+    if set_name not in TRACE_SETS:
+        raise TraceError(f"calibrated set {set_name!r} unknown; allowed: {list(TRACE_SETS)}")
+    text = resources.files("rapgym.traces").joinpath("data", "trace_params", TRACE_SETS[set_name].params_file).read_text()
     return json.loads(text)
 
 
@@ -74,6 +73,21 @@ def in_outage(n: int, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     np.add.at(marks, starts, 1)
     np.add.at(marks, np.minimum(starts + lengths, n), -1)
     return np.cumsum(marks[:n]) > 0
+
+
+def stable_rates(rng: np.random.Generator, n: int, p: dict[str, float]) -> np.ndarray:
+    """``(n,)`` i.i.d. rates, Mbit/s: ``mean_mbps * (1 + noise_cv * N(0, 1))`` clipped at 0 (source ``stable``)."""
+    return np.maximum(p["mean_mbps"] * (1.0 + p["noise_cv"] * rng.standard_normal(n)), 0.0)
+
+
+def gauss_markov_rates(rng: np.random.Generator, n: int, p: dict[str, float]) -> np.ndarray:
+    """``(n,)`` rates, Mbit/s, one per ``interval_s``: Gaussian AR(1) around ``mean_mbps`` with outages (source ``gauss-markov``)."""
+    dt = p["interval_s"]
+    rate = np.maximum(p["mean_mbps"] * (1.0 + p["cv"] * gaussian_ar1(rng, n, p["rho"])), 0.0)
+    starts = np.flatnonzero(rng.random(n) < 1.0 - math.exp(-p["outage_rate_per_s"] * dt))
+    if starts.size:
+        rate[in_outage(n, starts, rng.geometric(min(1.0, dt / p["outage_mean_s"]), size=starts.size))] = 0.0
+    return rate
 
 
 def _regime_path(params: dict[str, Any], rng: np.random.Generator, n: int, interval_s: float) -> np.ndarray:
@@ -116,39 +130,6 @@ def simulate(params: dict[str, Any], rng: np.random.Generator, n: int, interval_
 def generate(set_name: str, rng: np.random.Generator, duration_s: float, interval_s: float = 1.0) -> BandwidthTrace:
     """A synthetic trace of at least ``duration_s`` seconds in steps of ``interval_s`` calibrated to ``set_name``."""
     if not (math.isfinite(duration_s) and duration_s > 0 and math.isfinite(interval_s) and interval_s > 0):
-        raise ValueError(f"duration_s and interval_s must be > 0, got {duration_s} and {interval_s}")
+        raise TraceError(f"calibrated:{set_name}: duration_s and interval_s must be > 0, got {duration_s} and {interval_s}")
     rates = simulate(load_params(set_name), rng, num_steps(duration_s, interval_s), interval_s)
     return BandwidthTrace.from_samples(rates, interval_s, f"calibrated:{set_name}")
-
-
-def lag1_autocorr(series: list[np.ndarray]) -> float:
-    """Lag-1 autocorrelation of consecutive pairs pooled over ``series``, around the pooled mean and variance."""
-    pooled = np.concatenate(series)
-    mean, var = pooled.mean(), pooled.var()
-    num = sum(float(np.sum((s[1:] - mean) * (s[:-1] - mean))) for s in series)
-    pairs = sum(s.size - 1 for s in series)
-    return num / pairs / var if var > 0 and pairs > 0 else 0.0
-
-
-def set_stats(series: list[np.ndarray]) -> dict[str, float]:
-    """``mean``, ``p5``, ``p50``, ``p95`` (Mbit/s, over all samples), ``zero_frac`` and ``acf1`` of sample series."""
-    pooled = np.concatenate(series)
-    p5, p50, p95 = np.percentile(pooled, [5, 50, 95])
-    return {
-        "mean": float(pooled.mean()),
-        "p5": float(p5),
-        "p50": float(p50),
-        "p95": float(p95),
-        "zero_frac": float(np.mean(pooled <= 0)),
-        "acf1": float(lag1_autocorr(series)),
-    }
-
-
-def within_tolerance(real: dict[str, float], synth: dict[str, float]) -> dict[str, bool]:
-    """Whether each acceptance criterion (see the module docstring) holds for ``synth`` against ``real``."""
-    return {
-        "mean": abs(synth["mean"] - real["mean"]) <= 0.1 * real["mean"],
-        "p5": abs(synth["p5"] - real["p5"]) <= 0.1 * max(real["p5"], 0.1 * real["mean"]),
-        "p95": abs(synth["p95"] - real["p95"]) <= 0.1 * real["p95"],
-        "acf1": abs(synth["acf1"] - real["acf1"]) <= 0.1,
-    }

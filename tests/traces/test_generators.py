@@ -5,43 +5,34 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rapgym.traces.calibrated import CALIBRATED_SETS, generate, load_params
-from rapgym.traces.loaders import load_gnettrack, real_set
+from rapgym.errors import TraceError
+from rapgym.traces.generators import generate, load_params
+from rapgym.traces.loaders import load_gnettrack
+from rapgym.traces.sets import TRACE_SETS, real_set
+from rapgym.traces.stats import set_stats, within_tolerance
 from tests.helpers import shared_data_dir
 
 DURATION_S = 300_000.0
 SEED = 2024
 
 
-def stats(series: list[np.ndarray]) -> dict[str, float]:
-    """mean, p5, p95 over all samples; lag-1 autocorrelation of within-series pairs around the pooled mean."""
-    pooled = np.concatenate(series)
-    centred = [s - pooled.mean() for s in series]
-    acf = sum(np.dot(c[1:], c[:-1]) for c in centred) / sum(c.size - 1 for c in centred) / pooled.var()
-    p5, p95 = np.percentile(pooled, [5, 95])
-    return {"mean": pooled.mean(), "p5": p5, "p95": p95, "acf1": acf}
-
-
 def assert_close(real: dict[str, float], synth: dict[str, float], name: str) -> None:
-    assert synth["mean"] == pytest.approx(real["mean"], rel=0.1), name
-    assert synth["p95"] == pytest.approx(real["p95"], rel=0.1), name
-    # p5: 10 % of itself, or 1 % of the mean when p5 is under a tenth of the mean (sets with outages)
-    assert abs(synth["p5"] - real["p5"]) <= 0.1 * max(real["p5"], 0.1 * real["mean"]), name
-    assert abs(synth["acf1"] - real["acf1"]) <= 0.1, name
+    ok = within_tolerance(real, synth)
+    assert all(ok.values()), f"{name}: {ok} real={real} synthetic={synth}"
 
 
 @pytest.fixture(scope="module")
 def synthetic() -> dict[str, dict[str, float]]:
-    return {name: stats([generate(name, np.random.default_rng(SEED), DURATION_S).rates_mbps]) for name in CALIBRATED_SETS}
+    return {name: set_stats([generate(name, np.random.default_rng(SEED), DURATION_S).rates_mbps]) for name in TRACE_SETS}
 
 
-@pytest.mark.parametrize("name", CALIBRATED_SETS)
+@pytest.mark.parametrize("name", TRACE_SETS)
 def test_generator_matches_real_set(name, synthetic):
     traces_dir = shared_data_dir("traces")
-    assert_close(stats([t.rates_mbps for t in real_set(name, traces_dir).traces()]), synthetic[name], name)
+    assert_close(set_stats([t.rates_mbps for t in real_set(name, traces_dir).traces()]), synthetic[name], name)
 
 
-@pytest.mark.parametrize("name", CALIBRATED_SETS)
+@pytest.mark.parametrize("name", TRACE_SETS)
 def test_generator_matches_stored_fit_targets(name, synthetic):
     assert_close(load_params(name)["real_stats"], synthetic[name], name)
 
@@ -82,7 +73,7 @@ def test_generate_shape_determinism_and_interval():
 
 
 def test_unknown_set_and_bad_duration():
-    with pytest.raises(ValueError, match="calibrated set 'wifi' unknown; allowed"):
+    with pytest.raises(TraceError, match="calibrated set 'wifi' unknown; allowed"):
         generate("wifi", np.random.default_rng(0), 10.0)
     with pytest.raises(ValueError, match="must be > 0"):
         generate("irish_5g", np.random.default_rng(0), 0.0)
