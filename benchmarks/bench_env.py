@@ -15,7 +15,7 @@ import time
 
 import gymnasium as gym
 import numpy as np
-from marked_section import add_write_argument, write_section
+from marked_section import add_write_argument, publish
 
 import rapgym
 
@@ -63,9 +63,7 @@ def main() -> None:
         sps = steps_per_second(env, actions, args.seconds)
         lines.append(f"| {n} | {sps:,.0f} | {sps * n:,.0f} | {sps / ref:.2f} |")
     text = "\n".join(lines) + "\n"
-    print(text)
-    if args.write is not None:
-        write_section(args.write, "bench_env", text)
+    publish(text, "bench_env", args.write)
 
 
 if __name__ == "__main__":

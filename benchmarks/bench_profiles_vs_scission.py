@@ -24,7 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-from marked_section import add_write_argument, write_section
+from marked_section import add_write_argument, publish
 
 from rapgym.profiles.latency_model import fit_coefficients, predict
 from rapgym.profiles.library import available_models, load_profile
@@ -41,9 +41,7 @@ def main() -> None:
     add_write_argument(parser, "bench_profiles_vs_scission")
     args = parser.parse_args()
     text = "\n".join(totals_table(args.shared) + [""] + vgg16_per_cut(args.shared)) + "\n"
-    print(text, end="")
-    if args.write is not None:
-        write_section(args.write, "bench_profiles_vs_scission", text)
+    publish(text, "bench_profiles_vs_scission", args.write)
 
 
 def totals_table(shared: Path) -> list[str]:

@@ -18,7 +18,7 @@ import platform
 import time
 from typing import Any
 
-from marked_section import add_write_argument, write_section
+from marked_section import add_write_argument, publish
 
 from rapgym.agents import make_policy
 from rapgym.envs.multi_user_end_cloud import MultiUserEndCloudEnv
@@ -107,9 +107,7 @@ def main() -> None:
         t_jm = predict_s(jm, obs)
         lines.append(f"| {n} | {combos} | {t_or * 1e6:.0f} | {t_or * 1e6 / combos:.2f} | {t_jm * 1e6:.0f} | {t_or / t_jm:.2g}x |")
     text = "\n".join(lines) + "\n"
-    print(text)
-    if args.write is not None:
-        write_section(args.write, "bench_solvers", text)
+    publish(text, "bench_solvers", args.write)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import argparse
 import time
 
 import numpy as np
-from marked_section import add_write_argument, write_section
+from marked_section import add_write_argument, publish
 
 from rapgym.agents import make_policy
 from rapgym.envs.multi_user_end_cloud import MultiUserEndCloudEnv
@@ -115,9 +115,7 @@ def main() -> None:
     start = time.perf_counter()
     results = {label: measure(args.instances, args.seed, drop) for label, drop in COSTS.items()}
     text = report(results, args.instances, args.seed, time.perf_counter() - start)
-    print(text)
-    if args.write is not None:
-        write_section(args.write, "jm_mpra_gap", text)
+    publish(text, "jm_mpra_gap", args.write)
 
 
 if __name__ == "__main__":

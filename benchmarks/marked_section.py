@@ -12,7 +12,7 @@ import argparse
 import re
 from pathlib import Path
 
-__all__ = ["add_write_argument", "markers", "write_section"]
+__all__ = ["add_write_argument", "markers", "publish", "write_section"]
 
 
 def markers(script: str) -> tuple[str, str]:
@@ -44,3 +44,10 @@ def write_section(path: Path, script: str, text: str) -> None:
     else:
         new = old + ("\n" if old else "") + block + "\n"
     path.write_text(new)
+
+
+def publish(text: str, script: str, write: Path | None) -> None:
+    """Print ``text`` and, when ``write`` (the ``--write FILE`` argument) is given, make it ``script``'s section."""
+    print(text.rstrip("\n"))
+    if write is not None:
+        write_section(write, script, text)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
-from marked_section import add_write_argument, write_section
+from marked_section import add_write_argument, publish
 from numpy.lib.stride_tricks import sliding_window_view
 
 from rapgym.agents.estimators import ESTIMATORS, make_estimator
@@ -113,9 +113,7 @@ def main() -> None:
         *[f"![{f.stem}]({f.as_posix()})" for f in figures],
     ]
     text = "\n".join(lines) + "\n"
-    print(text)
-    if args.write is not None:
-        write_section(args.write, "trace_report", text)
+    publish(text, "trace_report", args.write)
 
 
 if __name__ == "__main__":
