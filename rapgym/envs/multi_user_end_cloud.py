@@ -10,8 +10,9 @@ import numpy as np
 from gymnasium import spaces
 
 from rapgym.configs.scenario import ScenarioConfig, load_scenario
+from rapgym.envs.inputs import check_reset_options, parse_action
 from rapgym.envs.rendering import render_ansi, render_rgb
-from rapgym.errors import ActionError, ScenarioError
+from rapgym.errors import ScenarioError
 from rapgym.profiles.profile import DNNProfile
 from rapgym.sim.layout import NUM_STAGES
 from rapgym.sim.simulator import Simulator
@@ -24,24 +25,6 @@ MAX_BANDWIDTH_MBPS = 1e5
 
 MAX_CLOUD_LOAD = 100.0
 """Upper bound of the cloud-load observation; larger values are clipped."""
-
-
-def _as_index(name: str, value: np.ndarray) -> np.ndarray:
-    """Integer view of an index field; integral floats are accepted, anything else is an ActionError."""
-    if value.dtype.kind in "iu":
-        return value
-    if value.dtype.kind == "f" and np.all(value == np.round(value)):
-        return value.astype(np.int64)
-    raise ActionError(f"action field {name!r} must hold integers, got dtype {value.dtype} values {value[:4]}")
-
-
-def _as_share(name: str, value: np.ndarray) -> np.ndarray:
-    """Float view of a share field (range and NaN are checked by the kernel)."""
-    if value.dtype.kind == "f":
-        return value
-    if value.dtype.kind in "iub":
-        return value.astype(np.float64)
-    raise ActionError(f"action field {name!r} must hold floats in [0, 1], got dtype {value.dtype}")
 
 
 class MultiUserEndCloudEnv(gym.Env):
@@ -185,10 +168,7 @@ class MultiUserEndCloudEnv(gym.Env):
         recorded episode.
         """
         super().reset(seed=seed)
-        options = options or {}
-        unknown = sorted(set(options) - {"traces", "arrivals"})
-        if unknown:
-            raise ScenarioError(f"unknown reset option(s) {unknown}; allowed: 'traces', 'arrivals'")
+        options = check_reset_options(options)
         traces: Sequence[BandwidthTrace] | None = options.get("traces")
         self.sim.reset(self.np_random, traces=traces, arrivals=options.get("arrivals"))
         self._bandwidth = np.minimum(self.sim.slot_rate_mbps, MAX_BANDWIDTH_MBPS)
@@ -244,21 +224,8 @@ class MultiUserEndCloudEnv(gym.Env):
 
     # ------------------------------------------------------------------ helpers
     def _parse_action(self, action: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        if not isinstance(action, dict):
-            raise ActionError(f"action must be a dict with keys {sorted(self.action_space.spaces)}, got {type(action).__name__}")
-        try:
-            split = np.asarray(action["split"])
-            bits = np.asarray(action["bits"])
-            compute = np.asarray(action["compute_share"])
-            uplink = np.asarray(action["uplink_share"]) if self.config.shared_uplink else self._ones
-        except KeyError as exc:
-            raise ActionError(f"action is missing key {exc.args[0]!r}; required keys: {sorted(self.action_space.spaces)}") from None
-        n = self.num_users
-        for name, value in (("split", split), ("bits", bits), ("compute_share", compute), ("uplink_share", uplink)):
-            if value.shape != (n,):
-                raise ActionError(f"action field {name!r} has shape {value.shape}; expected ({n},)")
-        return _as_index("split", split), _as_index("bits", bits), _as_share("compute_share", compute), \
-            _as_share("uplink_share", uplink)
+        split, bits, compute, uplink = parse_action(action, (self.num_users,), self.config.shared_uplink)
+        return split, bits, compute, self._ones if uplink is None else uplink
 
     def _observation(self) -> dict[str, np.ndarray]:
         t, hist = self.sim.slot, self.config.history
