@@ -12,6 +12,7 @@ from gymnasium import spaces
 from rapgym.configs.scenario import ScenarioConfig, load_scenario
 from rapgym.envs.inputs import check_reset_options, parse_action
 from rapgym.envs.rendering import render_ansi, render_rgb
+from rapgym.envs.step_info import episode_summary, slot_info
 from rapgym.errors import ScenarioError
 from rapgym.profiles.profile import DNNProfile
 from rapgym.sim.layout import NUM_STAGES
@@ -187,18 +188,7 @@ class MultiUserEndCloudEnv(gym.Env):
         self._cloud_load = stats.cloud_work_s / dt
         self._return += reward
         self._last_action = (split, bits)
-        completed = stats.completed
-        info = {
-            "tasks": int(stats.tasks),
-            "completed": int(completed),
-            "dropped": int(stats.dropped),
-            "deadline_misses": int(stats.missed),
-            "mean_latency_s": stats.latency_sum / completed if completed > 0 else 0.0,
-            "max_latency_s": stats.latency_max,
-            "mean_accuracy": stats.accuracy_sum / completed if completed > 0 else 0.0,
-            "cloud_load": self._cloud_load,
-            "uplink_mbps": stats.uplink_bits / dt / 1e6,
-        }
+        info = slot_info(stats, dt, self._cloud_load)
         truncated = self.sim.slot >= self.config.episode_slots
         if truncated:
             info["episode"] = self.episode_summary()
@@ -238,20 +228,5 @@ class MultiUserEndCloudEnv(gym.Env):
         }
 
     def episode_summary(self) -> dict[str, float]:
-        """Metrics over every task that arrived so far in the episode (dropped tasks excluded from latency)."""
-        sim = self.sim
-        task_user, latency, acc_loss = sim.dispatched_tasks()
-        done = latency >= 0
-        users = task_user[done]
-        lat = latency[done]
-        total = int(latency.shape[0])
-        return {
-            "tasks": total,
-            "mean_latency_s": float(lat.mean()) if lat.size else 0.0,
-            "p95_latency_s": float(np.percentile(lat, 95)) if lat.size else 0.0,
-            "mean_accuracy": float((sim.base_accuracy[users] - acc_loss[done]).mean()) if lat.size else 0.0,
-            "deadline_miss_rate": float((lat > sim.deadline[users]).sum() / total) if total else 0.0,
-            "drop_rate": float((~done).sum() / total) if total else 0.0,
-            "return": float(self._return),
-            "slots": int(sim.slot),
-        }
+        """Metrics over every task that arrived so far in the episode (:func:`rapgym.envs.step_info.episode_summary`)."""
+        return episode_summary(self.sim, self._return)
