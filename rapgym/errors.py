@@ -6,7 +6,7 @@ plain ``ValueError`` keeps working. Messages name the field, file or key at faul
 
 from __future__ import annotations
 
-__all__ = ["ActionError", "HyperparamsError", "MissingDependencyError", "PolicyError", "ProfileError", "RapgymError", "ScenarioError", "TraceError"]
+__all__ = ["ActionError", "HyperparamsError", "MissingDependencyError", "PolicyError", "ProfileError", "RapgymError", "ScenarioError", "TraceError", "UnknownFieldError"]
 
 
 class RapgymError(ValueError):
@@ -15,6 +15,11 @@ class RapgymError(ValueError):
 
 class ScenarioError(RapgymError):
     """A scenario is unknown or invalid; the message names the field and the allowed values."""
+
+
+class UnknownFieldError(ScenarioError, TypeError):
+    """A keyword names no scenario field. Also a :class:`TypeError`, like Python's "unexpected keyword argument",
+    so wrappers that retry without the keywords an env does not take (TorchRL's ``frameskip=``) can drop it."""
 
 
 class ActionError(RapgymError):

@@ -9,7 +9,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from rapgym.errors import ProfileError, ScenarioError
+from rapgym.errors import ProfileError, ScenarioError, UnknownFieldError
 from rapgym.profiles.library import available_clouds, available_devices, available_models, is_profile_file
 from rapgym.profiles.profile import DNNProfile
 from rapgym.traces.sources import check_uplink_source, source_names
@@ -148,6 +148,7 @@ def load_scenario(scenario: str | dict[str, Any] | ScenarioConfig = "default", *
     Raises:
         ScenarioError: unknown preset, unknown field, unknown name (model, device, cloud, uplink source or
             parameter) or out-of-range value; the message names the field and the allowed values.
+        UnknownFieldError: a key names no field (a ``ScenarioError`` that is also a ``TypeError``).
     """
     if isinstance(scenario, ScenarioConfig):
         data = scenario.model_dump()
@@ -165,6 +166,10 @@ def load_scenario(scenario: str | dict[str, Any] | ScenarioConfig = "default", *
     else:
         raise ScenarioError(f"scenario must be a preset name, a dict or a ScenarioConfig, got {type(scenario).__name__}")
     data.update(overrides)
+    unknown = sorted(set(data) - set(ScenarioConfig.model_fields))
+    if unknown:
+        raise UnknownFieldError(f"invalid scenario {name!r}: unknown field {unknown[0]!r} (unexpected keyword argument "
+                                f"{unknown[0]!r}); allowed fields: {', '.join(ScenarioConfig.model_fields)}")
     try:
         return ScenarioConfig(**data)
     except ValidationError as exc:

@@ -12,7 +12,7 @@ from gymnasium import spaces
 from rapgym.configs.scenario import ScenarioConfig, load_scenario
 from rapgym.envs.inputs import check_reset_options, parse_action
 from rapgym.envs.rendering import render_ansi, render_rgb
-from rapgym.envs.step_info import episode_summary, slot_info
+from rapgym.envs.step_info import EPISODE_KEY, episode_summary, slot_info
 from rapgym.errors import ScenarioError
 from rapgym.profiles.profile import DNNProfile
 from rapgym.sim.layout import NUM_STAGES
@@ -60,7 +60,7 @@ class MultiUserEndCloudEnv(gym.Env):
     | `bandwidth` | `(N, H)` | Mbit/s | measured uplink capacity of each of the last `H` slots, oldest first (history only; clipped at 1e5) |
     | `queue` | `(N, 3)` | s | remaining device / uplink / cloud work of each user at the slot start (at most `max_backlog_s`) |
     | `profile` | `(N, Kmax+1, 3 + len(bits))` | s, s, bytes, pp | per cut: device latency (device factor applied), cloud latency on the whole cloud, fp32 bytes crossing, accuracy loss per bit width; zero where padded |
-    | `cut_mask` | `(N, Kmax+1)` | 0/1 | 1 where the cut exists for the user's model |
+    | `cut_mask` | `(N, Kmax+1)` | 0/1 (int8 `Box(0, 1)`) | 1 where the cut exists for the user's model |
     | `cloud_load` | `(1,)` | - | cloud work offered in the last slot / slot length (clipped at 100) |
 
     ## Rewards
@@ -77,8 +77,12 @@ class MultiUserEndCloudEnv(gym.Env):
 
     ## Episode End
 
-    Never terminated; truncated after `episode_slots` slots. The last step's `info["episode"]` holds the
-    episode summary (tasks, mean / p95 latency, mean accuracy, deadline-miss and drop rates, return, slots).
+    Never terminated; truncated after `episode_slots` slots (the env truncates itself, so the registered
+    spec has no `max_episode_steps`). The last step's `info["rapgym_episode"]` holds the episode summary
+    (tasks, mean / p95 latency, mean accuracy, deadline-miss and drop rates, return, slots); its own key, so
+    Gymnasium's `RecordEpisodeStatistics` and SB3's `Monitor` can add their `info["episode"]` beside it.
+    Every step's `info` also holds per-user `(N,)` arrays of the slot's outcomes: `user_tasks`, `user_cost`
+    (mean cost of the user's tasks, 0 if none), `user_mean_latency_s`, `user_dropped`, `user_deadline_misses`.
 
     ## Arguments
 
@@ -99,7 +103,7 @@ class MultiUserEndCloudEnv(gym.Env):
     (2, 3)
     >>> for _ in range(3):
     ...     obs, reward, terminated, truncated, info = env.step(env.action_space.sample())
-    >>> truncated, sorted(info["episode"])[:3]
+    >>> truncated, sorted(info["rapgym_episode"])[:3]
     (True, ['deadline_miss_rate', 'drop_rate', 'mean_accuracy'])
 
     ## Version History
@@ -151,7 +155,7 @@ class MultiUserEndCloudEnv(gym.Env):
             "bandwidth": spaces.Box(0.0, MAX_BANDWIDTH_MBPS, (n, cfg.history), np.float32),
             "queue": spaces.Box(0.0, cfg.max_backlog_s, (n, NUM_STAGES), np.float32),
             "profile": spaces.Box(0.0, float(self._profile_obs.max()), sim.features.shape, np.float32),
-            "cut_mask": spaces.MultiBinary((n, kmax1)),
+            "cut_mask": spaces.Box(0, 1, (n, kmax1), np.int8),
             "cloud_load": spaces.Box(0.0, MAX_CLOUD_LOAD, (1,), np.float32),
         })
         self._ones = np.ones(n)
@@ -182,16 +186,17 @@ class MultiUserEndCloudEnv(gym.Env):
         if self.sim.slot >= self.config.episode_slots:
             raise RuntimeError("step() called after the episode was truncated; call reset()")
         split, bits, compute, uplink = self._parse_action(action)
+        slot_start = self.sim.cursor.copy()
         stats = self.sim.step(split, bits, compute, uplink)
         dt = self.config.dt_s
         reward = -stats.cost_sum / stats.tasks if stats.tasks > 0 else 0.0
         self._cloud_load = stats.cloud_work_s / dt
         self._return += reward
         self._last_action = (split, bits)
-        info = slot_info(stats, dt, self._cloud_load)
+        info = slot_info(stats, dt, self._cloud_load, sim=self.sim, slot_start=slot_start)
         truncated = self.sim.slot >= self.config.episode_slots
         if truncated:
-            info["episode"] = self.episode_summary()
+            info[EPISODE_KEY] = self.episode_summary()
         return self._observation(), float(reward), False, truncated, info
 
     def render(self) -> str | np.ndarray | None:

@@ -1,4 +1,4 @@
-"""What a step reports beside the observation: the slot's ``info`` and the episode summary.
+"""What a step reports beside the observation: the slot's ``info``, its per-user outcomes and the episode summary.
 
 Both the single env and batched callers build their infos here, so every env reports the same keys with the
 same units (``docs/model.md`` §3).
@@ -9,18 +9,73 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numba import njit
 
+from rapgym.sim.cost import task_cost
 from rapgym.sim.layout import SlotStats
 from rapgym.sim.simulator import Simulator
 
-__all__ = ["episode_summary", "slot_info"]
+__all__ = ["EPISODE_KEY", "USER_KEYS", "episode_summary", "slot_info", "user_outcomes"]
+
+EPISODE_KEY = "rapgym_episode"
+"""``info`` key of the episode summary on the last step (not ``"episode"``, which Gymnasium's
+``RecordEpisodeStatistics`` and SB3's ``Monitor`` write)."""
+
+USER_KEYS = ("user_tasks", "user_cost", "user_mean_latency_s", "user_dropped", "user_deadline_misses")
+"""``info`` keys of the per-user outcomes of a slot, each an ``(N,)`` array."""
 
 
-def slot_info(stats: SlotStats, dt_s: float, cloud_load: float) -> dict[str, Any]:
-    """The ``info`` of one slot: task counts, mean / max latency (s), mean accuracy (%), cloud load (offered
-    work / slot length, unclipped) and the uplink throughput of the slot (Mbit/s)."""
-    completed = stats.completed
+@njit(cache=True)
+def _user_sums(start: np.ndarray, stop: np.ndarray, latency: np.ndarray, acc_loss: np.ndarray, deadline: np.ndarray,
+               latency_ref_s: float, acc_weight: float, miss_penalty: float, drop_penalty: float) -> np.ndarray:
+    """``(5, N)``: tasks, cost sum, latency sum of the completed, drops, misses of tasks ``start[i]:stop[i]``."""
+    n = start.shape[0]
+    out = np.zeros((5, n))
+    for i in range(n):
+        for j in range(start[i], stop[i]):
+            lat = latency[j]
+            dropped = lat < 0.0
+            out[0, i] += 1.0
+            out[1, i] += task_cost(lat, acc_loss[j], deadline[i], dropped, latency_ref_s, acc_weight, miss_penalty,
+                                   drop_penalty)
+            if dropped:
+                out[3, i] += 1.0
+            else:
+                out[2, i] += lat
+                if lat > deadline[i]:
+                    out[4, i] += 1.0
+    return out
+
+
+def user_outcomes(sim: Simulator, slot_start: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-user outcomes of the tasks dispatched since the cursors were ``slot_start`` (a copy of
+    ``sim.cursor`` taken before the step), each ``(N,)``:
+
+    ``user_tasks`` (tasks that arrived), ``user_cost`` (mean cost of the user's tasks, the env's cost model;
+    0 if none, so ``-user_cost`` is the user's own reward), ``user_mean_latency_s`` (completed tasks, s; 0 if
+    none), ``user_dropped`` and ``user_deadline_misses`` (counts).
+    """
+    cfg = sim.config
+    sums = _user_sums(slot_start, sim.cursor, sim.task_latency, sim.task_acc_loss, sim.deadline, float(cfg.latency_ref_s),
+                      float(cfg.acc_weight), float(cfg.miss_penalty), float(cfg.drop_penalty))
+    tasks, cost, latency, dropped, missed = sums
+    completed = tasks - dropped
     return {
+        "user_tasks": tasks.astype(np.int64),
+        "user_cost": np.divide(cost, tasks, out=np.zeros_like(cost), where=tasks > 0),
+        "user_mean_latency_s": np.divide(latency, completed, out=np.zeros_like(latency), where=completed > 0),
+        "user_dropped": dropped.astype(np.int64),
+        "user_deadline_misses": missed.astype(np.int64),
+    }
+
+
+def slot_info(stats: SlotStats, dt_s: float, cloud_load: float, *, sim: Simulator | None = None,
+              slot_start: np.ndarray | None = None) -> dict[str, Any]:
+    """The ``info`` of one slot: task counts, mean / max latency (s), mean accuracy (%), cloud load (offered
+    work / slot length, unclipped) and the uplink throughput of the slot (Mbit/s); given ``sim`` and the
+    cursors at the slot start, also the per-user outcomes of :func:`user_outcomes`."""
+    completed = stats.completed
+    info: dict[str, Any] = {
         "tasks": int(stats.tasks),
         "completed": int(completed),
         "dropped": int(stats.dropped),
@@ -31,6 +86,9 @@ def slot_info(stats: SlotStats, dt_s: float, cloud_load: float) -> dict[str, Any
         "cloud_load": cloud_load,
         "uplink_mbps": stats.uplink_bits / dt_s / 1e6,
     }
+    if sim is not None and slot_start is not None:
+        info.update(user_outcomes(sim, slot_start))
+    return info
 
 
 def episode_summary(sim: Simulator, episode_return: float) -> dict[str, float]:

@@ -21,6 +21,7 @@ import numpy as np
 from rapgym.agents.registry import available_policies, make_policy
 from rapgym.configs.overrides import parse_overrides
 from rapgym.envs.multi_user_end_cloud import MultiUserEndCloudEnv
+from rapgym.envs.step_info import EPISODE_KEY
 from rapgym.errors import PolicyError
 
 __all__ = ["SAVED_AGENT_SUFFIX", "PolicyFactory", "Resolver", "completed_latencies", "policy_label", "register_resolver", "resolve_policy",
@@ -82,7 +83,7 @@ def run_episode(env: MultiUserEndCloudEnv, policy: Any, seed: int) -> dict[str, 
     """One episode of ``policy`` from ``env.reset(seed=seed)``.
 
     Returns:
-        The env's episode summary (``info["episode"]``: return, latencies in s, accuracy in %, miss and drop
+        The env's episode summary (``info["rapgym_episode"]``: return, latencies in s, accuracy in %, miss and drop
         rates as fractions) plus ``drops`` (tasks), ``cloud_util`` (mean offered cloud load, 1 = the whole
         cloud busy), ``decision_us`` (µs per ``predict`` call, after one untimed warm-up call on the first
         observation) and ``mean_reward`` (return per slot).
@@ -105,7 +106,7 @@ def run_episode(env: MultiUserEndCloudEnv, policy: Any, seed: int) -> dict[str, 
         steps += 1
         if terminated or truncated:
             break
-    summary = dict(info["episode"])
+    summary = dict(info[EPISODE_KEY])
     summary.update(drops=drops, cloud_util=float(np.mean(load)), decision_us=decide / steps * 1e6,
                    mean_reward=summary["return"] / steps)
     return summary

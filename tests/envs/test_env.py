@@ -96,7 +96,7 @@ def test_sizes_run_a_full_episode_with_finite_values(n):
         assert np.isfinite(reward) and not terminated
         assert all(np.all(np.isfinite(v)) for v in obs.values())
         assert env.observation_space.contains(obs)
-    summary = info["episode"]
+    summary = info["rapgym_episode"]
     assert summary["slots"] == 50 and summary["tasks"] > 0
     assert all(np.isfinite(v) for v in summary.values())
 
@@ -115,8 +115,8 @@ def test_whole_episode_at_zero_bandwidth_has_no_nan_or_inf():
         assert all(np.all(np.isfinite(v)) for v in obs.values())
         assert all(np.all(np.isfinite(v)) for v in info.values() if not isinstance(v, dict))
         total_drops += info["dropped"]
-    assert total_drops > 0 and info["episode"]["drop_rate"] == pytest.approx(1.0)
-    assert np.isfinite(list(info["episode"].values())).all()
+    assert total_drops > 0 and info["rapgym_episode"]["drop_rate"] == pytest.approx(1.0)
+    assert np.isfinite(list(info["rapgym_episode"].values())).all()
 
 
 def test_reward_is_minus_mean_cost_of_the_slot():
