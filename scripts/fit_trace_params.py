@@ -75,7 +75,7 @@ def fit(series: list[np.ndarray], regimes: list[np.ndarray], names: list[str]) -
     lo, hi = 0.0, 0.9995
     for _ in range(20):
         mid = 0.5 * (lo + hi)
-        acf = lag1_autocorr([simulate(params, np.random.default_rng(TUNE_SEED), TUNE_STEPS, rho=mid)])
+        acf = lag1_autocorr(simulate(params, np.random.default_rng(TUNE_SEED), TUNE_STEPS, rho=mid))
         lo, hi = (mid, hi) if acf < target else (lo, mid)
     params["rho"] = round(0.5 * (lo + hi), 5)
     return params

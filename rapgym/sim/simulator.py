@@ -21,7 +21,8 @@ from rapgym.sim import pipeline
 from rapgym.sim.arrivals import episode_arrivals
 from rapgym.sim.layout import COL_ACC_LOSS, COL_CLOUD_S, COL_DEVICE_S, COL_TX, NUM_STAGES, NUM_STATS, SlotStats
 from rapgym.sim.pipeline import EpisodeDraw, QueueState, SlotOutputs, SystemModel
-from rapgym.traces.sources import make_uplink_traces
+from rapgym.traces.capacity import slot_rates_mbps
+from rapgym.traces.sources import PackedTraces, draw_uplink
 from rapgym.traces.trace import MBIT, BandwidthTrace
 
 __all__ = ["Simulator"]
@@ -132,39 +133,40 @@ class Simulator:
         cfg = self.config
         dt, hist = cfg.dt_s, cfg.history
         if traces is None:
-            traces = make_uplink_traces(cfg.uplink, rng, self.num_links, self.horizon_s + hist * dt,
-                                        dict(cfg.uplink_params), trace_dir=cfg.trace_dir, split=cfg.trace_split)
+            packed = draw_uplink(cfg.uplink, rng, self.num_links, self.horizon_s + hist * dt, dict(cfg.uplink_params),
+                                 trace_dir=cfg.trace_dir, split=cfg.trace_split)
             # the history window covers the H slots before t = 0: shift by H slots so it lies in the trace
-            link_offset = np.array([rng.uniform(0.0, t.period_s) for t in traces]) + hist * dt
+            link_offset = rng.uniform(0.0, packed.periods_s) + hist * dt
         else:
             if len(traces) != self.num_links:
                 raise TraceError(f"reset option 'traces' has {len(traces)} traces; this scenario has {self.num_links} uplink(s)")
+            packed = PackedTraces.from_traces(traces)
             link_offset = np.zeros(self.num_links)
-        self.traces = list(traces)
+        self._packed = packed
         trace_offset = link_offset[self.link_of_user]
+        rates_bps = packed.rates_mbps * MBIT
         # per-slot measured throughput of each user's link over slots -H .. T-1 (Mbit/s)
-        slot_edges = (np.arange(-hist, cfg.episode_slots + 1) * dt)
+        slot_edges = np.arange(-hist, cfg.episode_slots + 1) * dt
         self.slot_rate_mbps = np.empty((cfg.num_users, slot_edges.shape[0] - 1), dtype=np.float32)
-        for lnk, trace in enumerate(self.traces):
-            users = self.link_of_user == lnk
-            tau = slot_edges[None, :] + trace_offset[users][:, None]
-            cap = trace.capacity(tau)
-            self.slot_rate_mbps[users] = np.diff(cap, axis=1) / dt / MBIT
+        slot_rates_mbps(packed.edges, packed.cum_bits, rates_bps, packed.ptr, self.link_of_user, trace_offset,
+                        slot_edges, dt, self.slot_rate_mbps)
         if arrivals is None:
             arr_t, arr_ptr = episode_arrivals(rng, cfg.arrival, self.fps, self.horizon_s)
         else:
             arr_t, arr_ptr = _pack_arrivals(arrivals, cfg.num_users)
         self._draw = EpisodeDraw(
             arr_t=arr_t, arr_ptr=arr_ptr, trace_offset=trace_offset,
-            tr_edges=np.concatenate([t.edges for t in self.traces]),
-            tr_cum=np.concatenate([t.cum_bits for t in self.traces]),
-            tr_rates=np.concatenate([t.rates_bps for t in self.traces]),
-            tr_ptr=np.concatenate(([0], np.cumsum([t.edges.shape[0] for t in self.traces]))).astype(np.int64))
+            tr_edges=packed.edges, tr_cum=packed.cum_bits, tr_rates=rates_bps, tr_ptr=packed.ptr)
         self._queues = QueueState(cursor=arr_ptr[:-1].copy(), free_at=np.zeros((cfg.num_users, NUM_STAGES)),
                                   task_latency=np.zeros(arr_t.shape[0]), task_acc_loss=np.zeros(arr_t.shape[0]))
         self.task_user = np.repeat(np.arange(cfg.num_users), np.diff(arr_ptr))
         self.backlog[:] = 0.0
         self.slot = 0
+
+    @property
+    def traces(self) -> list[BandwidthTrace]:
+        """The episode's link traces (one per uplink), built from the kernel's packed arrays on each access."""
+        return self._packed.traces()
 
     @property
     def cursor(self) -> np.ndarray:

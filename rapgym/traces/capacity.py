@@ -11,7 +11,23 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["capacity_array", "capacity_at", "inverse_capacity_array", "inverse_capacity_at"]
+__all__ = ["capacity_array", "capacity_at", "inverse_capacity_array", "inverse_capacity_at", "slot_rates_mbps"]
+
+MBIT = 1e6
+"""Bits per megabit."""
+
+
+@njit(cache=True, inline="always")
+def _segment(edges: np.ndarray, phase: float) -> int:
+    """The segment holding ``phase`` (s, within one period): the last edge ``<= phase``, clipped to the segments."""
+    seg = np.searchsorted(edges, phase, side="right") - 1
+    return min(max(seg, 0), edges.shape[0] - 2)
+
+
+@njit(cache=True, inline="always")
+def _capacity(edges: np.ndarray, cum_bits: np.ndarray, rates_bps: np.ndarray, laps: float, phase: float, seg: int) -> float:
+    """``C`` at ``laps`` whole periods plus ``phase`` s into segment ``seg``, bits."""
+    return laps * cum_bits[rates_bps.shape[0]] + cum_bits[seg] + rates_bps[seg] * (phase - edges[seg])
 
 
 @njit(cache=True, inline="always")
@@ -20,10 +36,7 @@ def capacity_at(edges: np.ndarray, cum_bits: np.ndarray, rates_bps: np.ndarray, 
     period = edges[-1]
     laps = np.floor(tau / period)
     phase = tau - laps * period
-    m = rates_bps.shape[0]
-    seg = np.searchsorted(edges, phase, side="right") - 1
-    seg = min(max(seg, 0), m - 1)
-    return laps * cum_bits[m] + cum_bits[seg] + rates_bps[seg] * (phase - edges[seg])
+    return _capacity(edges, cum_bits, rates_bps, laps, phase, _segment(edges, phase))
 
 
 @njit(cache=True, inline="always")
@@ -59,3 +72,38 @@ def inverse_capacity_array(edges: np.ndarray, cum_bits: np.ndarray, rates_bps: n
     for j in range(x.shape[0]):
         out[j] = inverse_capacity_at(edges, cum_bits, rates_bps, x[j])
     return out
+
+
+@njit(cache=True)
+def slot_rates_mbps(edges: np.ndarray, cum_bits: np.ndarray, rates_bps: np.ndarray, ptr: np.ndarray,
+                    link_of_user: np.ndarray, offset_s: np.ndarray, slot_edges_s: np.ndarray, dt_s: float,
+                    out: np.ndarray) -> None:
+    """Measured throughput of every user's link over every slot, Mbit/s, into ``out`` (``(N, S)``).
+
+    User ``i`` reads trace ``link_of_user[i]`` of the packed arrays (``edges[ptr[l]:ptr[l+1]]``, rates offset by
+    ``-l``) at ``slot_edges_s + offset_s[i]`` (``(S+1,)`` s, increasing): ``out[i, j] = (C(t_{j+1}) - C(t_j)) /
+    dt_s / MBIT``, never below 0 (``C`` is exact only to rounding across a period boundary). The segment is
+    found by walking forward from the previous slot's, with :func:`capacity_at`'s arithmetic.
+    """
+    for i in range(out.shape[0]):
+        lnk = link_of_user[i]
+        e = edges[ptr[lnk]:ptr[lnk + 1]]
+        cum = cum_bits[ptr[lnk]:ptr[lnk + 1]]
+        rates = rates_bps[ptr[lnk] - lnk:ptr[lnk + 1] - lnk - 1]
+        period = e[-1]
+        m = rates.shape[0]
+        seg = 0
+        prev = 0.0
+        for j in range(slot_edges_s.shape[0]):
+            tau = slot_edges_s[j] + offset_s[i]
+            laps = np.floor(tau / period)
+            phase = tau - laps * period
+            if j == 0 or phase < e[seg]:
+                seg = _segment(e, phase)
+            else:
+                while seg + 1 < m and e[seg + 1] <= phase:
+                    seg += 1
+            cap = _capacity(e, cum, rates, laps, phase, seg)
+            if j > 0:
+                out[i, j - 1] = max(cap - prev, 0.0) / dt_s / MBIT
+            prev = cap

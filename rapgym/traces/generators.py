@@ -19,6 +19,10 @@ within files around the set's mean). For ``interval_s != 1`` the per-step quanti
 AR coefficient becomes ``rho ** interval_s``, a stay or no-outage probability ``p`` becomes
 ``p ** interval_s``, and outage durations keep their mean in seconds.
 
+Every generator draws all links of a call in one compiled (numba) pass over the caller's
+``np.random.Generator``; numba reproduces NumPy's streams for these distributions, so the draws are those of
+the per-link NumPy code they replace (``tests/traces/test_generators_draws.py`` checks it draw for draw).
+
 Acceptance against the real set (checked by the tests and ``benchmarks/trace_report.py``):
 :func:`rapgym.traces.stats.within_tolerance`.
 """
@@ -32,15 +36,14 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
-from scipy.signal import lfilter
+from numba import njit
 from scipy.special import ndtr
 
 from rapgym.errors import TraceError
 from rapgym.traces.sets import TRACE_SETS
 from rapgym.traces.trace import BandwidthTrace
 
-__all__ = ["IRISH_REGIMES", "gauss_markov_rates", "gaussian_ar1", "generate", "in_outage", "load_params", "num_steps",
-           "simulate", "stable_rates"]
+__all__ = ["IRISH_REGIMES", "gauss_markov_rates", "generate", "load_params", "num_steps", "simulate", "stable_rates"]
 
 IRISH_REGIMES = {"5G": "5G", "LTE": "LTE", "HSPA+": "HSPA", "HSDPA": "HSPA", "HSUPA": "HSPA", "UMTS": "HSPA"}
 """``NetworkMode`` value -> regime of the ``irish_5g`` generator."""
@@ -60,70 +63,130 @@ def num_steps(duration_s: float, interval_s: float) -> int:
     return max(1, math.ceil(duration_s / interval_s - 1e-9))
 
 
-def gaussian_ar1(rng: np.random.Generator, n: int, rho: float) -> np.ndarray:
-    """``(n,)`` stationary Gaussian AR(1): unit variance, lag-1 correlation ``rho`` (``|rho| < 1``), started in its stationary law."""
+@njit(cache=True, inline="always")
+def _gaussian_ar1(rng: np.random.Generator, n: int, rho: float, out: np.ndarray) -> None:
+    """Fill ``out[:n]`` with a stationary Gaussian AR(1): unit variance, lag-1 correlation ``rho`` (``|rho| < 1``).
+
+    The recursion ``y[j] = gain * eps[j] + rho * y[j-1]`` is the arithmetic of ``scipy.signal.lfilter([gain],
+    [1, -rho], eps)``; ``eps[0]`` is scaled to the stationary law.
+    """
     eps = rng.standard_normal(n)
-    eps[0] /= math.sqrt(max(1.0 - rho**2, 1e-12))  # stationary start
-    return lfilter([math.sqrt(max(1.0 - rho**2, 0.0))], [1.0, -rho], eps)
+    eps[0] /= math.sqrt(max(1.0 - rho * rho, 1e-12))
+    gain = math.sqrt(max(1.0 - rho * rho, 0.0))
+    prev = 0.0
+    for j in range(n):
+        prev = eps[j] * gain + prev * rho
+        out[j] = prev
 
 
-def in_outage(n: int, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """``(n,)`` bool: whether each step lies in one of the outages ``[starts[i], starts[i] + lengths[i])`` (in steps)."""
-    marks = np.zeros(n + 1, dtype=np.int64)
-    np.add.at(marks, starts, 1)
-    np.add.at(marks, np.minimum(starts + lengths, n), -1)
-    return np.cumsum(marks[:n]) > 0
+@njit(cache=True, inline="always")
+def _mark_outages(starts: np.ndarray, lengths: np.ndarray, outage: np.ndarray) -> None:
+    """Set ``outage[s : s + length]`` (clipped at the end) for every outage start ``s`` (in steps)."""
+    n = outage.shape[0]
+    for k in range(starts.shape[0]):
+        outage[starts[k]:min(starts[k] + lengths[k], n)] = True
 
 
-def stable_rates(rng: np.random.Generator, n: int, p: dict[str, float]) -> np.ndarray:
-    """``(n,)`` i.i.d. rates, Mbit/s: ``mean_mbps * (1 + noise_cv * N(0, 1))`` clipped at 0 (source ``stable``)."""
-    return np.maximum(p["mean_mbps"] * (1.0 + p["noise_cv"] * rng.standard_normal(n)), 0.0)
-
-
-def gauss_markov_rates(rng: np.random.Generator, n: int, p: dict[str, float]) -> np.ndarray:
-    """``(n,)`` rates, Mbit/s, one per ``interval_s``: Gaussian AR(1) around ``mean_mbps`` with outages (source ``gauss-markov``)."""
-    dt = p["interval_s"]
-    rate = np.maximum(p["mean_mbps"] * (1.0 + p["cv"] * gaussian_ar1(rng, n, p["rho"])), 0.0)
-    starts = np.flatnonzero(rng.random(n) < 1.0 - math.exp(-p["outage_rate_per_s"] * dt))
-    if starts.size:
-        rate[in_outage(n, starts, rng.geometric(min(1.0, dt / p["outage_mean_s"]), size=starts.size))] = 0.0
-    return rate
-
-
-def _regime_path(params: dict[str, Any], rng: np.random.Generator, n: int, interval_s: float) -> np.ndarray:
-    """``(n,)`` regime index per step of a Markov chain with the per-second transition matrix rescaled to ``interval_s``."""
-    trans = np.asarray(params["transition"], dtype=np.float64)
-    if trans.shape[0] == 1:
-        return np.zeros(n, dtype=np.int64)
-    stay = np.clip(np.diag(trans), 0.0, 1.0) ** interval_s
-    jump = trans * (1.0 - np.eye(trans.shape[0]))
-    jump = jump / np.maximum(jump.sum(axis=1, keepdims=True), 1e-300)
-    state = int(rng.choice(trans.shape[0], p=np.asarray(params["initial"])))
-    out = np.empty(n, dtype=np.int64)
-    pos = 0
-    while pos < n:
-        run = int(rng.geometric(1.0 - stay[state])) if stay[state] < 1.0 else n
-        out[pos : pos + run] = state
-        pos += run
-        state = int(rng.choice(trans.shape[0], p=jump[state]))
+@njit(cache=True)
+def _gauss_markov(rng: np.random.Generator, num_links: int, n: int, mean: float, cv: float, rho: float,
+                  start_p: float, geo_p: float) -> np.ndarray:
+    """``(num_links, n)`` rates of :func:`gauss_markov_rates`, link after link from one stream."""
+    out = np.empty((num_links, n))
+    z = np.empty(n)
+    for lnk in range(num_links):
+        _gaussian_ar1(rng, n, rho, z)
+        rate = out[lnk]
+        for j in range(n):
+            rate[j] = max(mean * (1.0 + cv * z[j]), 0.0)
+        starts = np.flatnonzero(rng.random(n) < start_p)
+        lengths = np.empty(starts.shape[0], dtype=np.int64)
+        for s in range(starts.shape[0]):
+            lengths[s] = rng.geometric(geo_p)
+        outage = np.zeros(n, dtype=np.bool_)
+        _mark_outages(starts, lengths, outage)
+        rate[outage] = 0.0
     return out
 
 
-def simulate(params: dict[str, Any], rng: np.random.Generator, n: int, interval_s: float = 1.0, rho: float | None = None) -> np.ndarray:
-    """``(n,)`` generated throughput samples in Mbit/s, one per ``interval_s`` seconds (``rho`` overrides the fitted one)."""
+def stable_rates(rng: np.random.Generator, num_links: int, n: int, p: dict[str, float]) -> np.ndarray:
+    """``(num_links, n)`` i.i.d. rates, Mbit/s: ``mean_mbps * (1 + noise_cv * N(0, 1))`` clipped at 0 (source ``stable``)."""
+    return np.maximum(p["mean_mbps"] * (1.0 + p["noise_cv"] * rng.standard_normal((num_links, n))), 0.0)
+
+
+def gauss_markov_rates(rng: np.random.Generator, num_links: int, n: int, p: dict[str, float]) -> np.ndarray:
+    """``(num_links, n)`` rates, Mbit/s, one per ``interval_s``: Gaussian AR(1) around ``mean_mbps`` with outages
+    (source ``gauss-markov``); each link draws its AR noise, outage starts and outage lengths in turn."""
+    dt = p["interval_s"]
+    return _gauss_markov(rng, num_links, n, p["mean_mbps"], p["cv"], p["rho"],
+                         1.0 - math.exp(-p["outage_rate_per_s"] * dt), min(1.0, dt / p["outage_mean_s"]))
+
+
+@njit(cache=True, inline="always")
+def _choose(rng: np.random.Generator, cdf: np.ndarray) -> int:
+    """One index drawn with cumulative probabilities ``cdf`` (NumPy's ``Generator.choice(k, p=...)`` arithmetic)."""
+    return np.searchsorted(cdf, rng.random(), side="right")
+
+
+@njit(cache=True)
+def _calibrated(rng: np.random.Generator, num_links: int, n: int, initial_cdf: np.ndarray, stay: np.ndarray,
+                jump_cdf: np.ndarray, rho: float, start_p: np.ndarray, geo_p: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(regime, z, outage)``, each ``(num_links, n)``, of :func:`simulate`: the regime path, the latent AR(1) and
+    the outage mask, drawn link after link."""
+    regimes = np.zeros((num_links, n), dtype=np.int64)
+    z = np.empty((num_links, n))
+    outage = np.zeros((num_links, n), dtype=np.bool_)
+    for lnk in range(num_links):
+        regime = regimes[lnk]
+        if stay.shape[0] > 1:
+            state = _choose(rng, initial_cdf)
+            pos = 0
+            while pos < n:
+                run = rng.geometric(1.0 - stay[state]) if stay[state] < 1.0 else n
+                regime[pos:pos + run] = state
+                pos += run
+                state = _choose(rng, jump_cdf[state])
+        _gaussian_ar1(rng, n, rho, z[lnk])
+        u = rng.random(n)
+        starts = np.empty(n, dtype=np.int64)
+        count = 0
+        for j in range(n):
+            if u[j] < start_p[regime[j]]:
+                starts[count] = j
+                count += 1
+        lengths = np.empty(count, dtype=np.int64)
+        for s in range(count):
+            lengths[s] = rng.geometric(geo_p[regime[starts[s]]])
+        _mark_outages(starts[:count], lengths, outage[lnk])
+    return regimes, z, outage
+
+
+def _cdf(p: np.ndarray) -> np.ndarray:
+    """Cumulative probabilities of the last axis normalised to end at 1 (an all-zero row stays zero)."""
+    cdf = np.cumsum(np.asarray(p, dtype=np.float64), axis=-1)
+    return cdf / np.maximum(cdf[..., -1:], 1e-300)
+
+
+def simulate(params: dict[str, Any], rng: np.random.Generator, n: int, interval_s: float = 1.0, rho: float | None = None,
+             num_links: int = 1) -> np.ndarray:
+    """``(num_links, n)`` generated throughput samples in Mbit/s, one per ``interval_s`` seconds (``rho`` overrides
+    the fitted one); each link draws its regime path, latent AR(1), outage starts and lengths in turn."""
+    trans = np.asarray(params["transition"], dtype=np.float64)
+    k = trans.shape[0]
+    stay = np.clip(np.diag(trans), 0.0, 1.0) ** interval_s
+    jump = trans * (1.0 - np.eye(k))
+    jump = jump / np.maximum(jump.sum(axis=1, keepdims=True), 1e-300)
+    start_p = 1.0 - (1.0 - np.asarray(params["outage_start_prob"], dtype=np.float64)) ** interval_s
+    geo_p = 1.0 / np.maximum(np.asarray(params["outage_mean_s"], dtype=np.float64) / interval_s, 1.0)
     rho_dt = (params["rho"] if rho is None else rho) ** interval_s
-    regime = _regime_path(params, rng, n, interval_s)
-    u = ndtr(gaussian_ar1(rng, n, rho_dt))
+    regime, z, outage = _calibrated(rng, num_links, n, _cdf(params["initial"]), stay, _cdf(jump), rho_dt, start_p, geo_p)
+    u = ndtr(z)
     levels = np.asarray(params["quantile_levels"])
-    x = np.empty(n)
+    x = np.empty((num_links, n))
     for r, quantiles in enumerate(params["quantiles"]):
         mask = regime == r
         x[mask] = np.interp(u[mask], levels, quantiles)
-    start_p = 1.0 - (1.0 - np.asarray(params["outage_start_prob"])) ** interval_s
-    starts = np.flatnonzero(rng.random(n) < start_p[regime])
-    if starts.size:
-        mean_steps = np.maximum(np.asarray(params["outage_mean_s"])[regime[starts]] / interval_s, 1.0)
-        x[in_outage(n, starts, rng.geometric(1.0 / mean_steps))] = 0.0
+    x[outage] = 0.0
     return x
 
 
@@ -131,5 +194,5 @@ def generate(set_name: str, rng: np.random.Generator, duration_s: float, interva
     """A synthetic trace of at least ``duration_s`` seconds in steps of ``interval_s`` calibrated to ``set_name``."""
     if not (math.isfinite(duration_s) and duration_s > 0 and math.isfinite(interval_s) and interval_s > 0):
         raise TraceError(f"calibrated:{set_name}: duration_s and interval_s must be > 0, got {duration_s} and {interval_s}")
-    rates = simulate(load_params(set_name), rng, num_steps(duration_s, interval_s), interval_s)
+    rates = simulate(load_params(set_name), rng, num_steps(duration_s, interval_s), interval_s)[0]
     return BandwidthTrace.from_samples(rates, interval_s, f"calibrated:{set_name}")

@@ -11,22 +11,34 @@
   ``interval_s``). With ``trace_dir`` (a directory or glob read as a :class:`~rapgym.traces.sets.TraceSet`)
   the links get real traces of that set's ``split`` instead, picked uniformly at random with replacement.
 
-Traces are at least ``duration_s`` long (real traces keep their own length; every trace repeats).
+A generated trace covers ``duration_s`` seconds, but at most :data:`MAX_PERIOD_SAMPLES` samples: a longer
+episode wraps around that period, so its memory does not grow with the episode; a sample is held for
+``interval_s`` or, when that is longer, for ``duration_s`` (one constant segment: times stay of the order of
+the episode, exact in float64). Real traces keep their own length. Every trace repeats.
+
+:func:`draw_uplink` returns the links packed into flat arrays (:class:`PackedTraces`, what the simulator's
+kernel reads); all links of a generated source are drawn in one compiled call.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
 from rapgym.errors import ScenarioError
-from rapgym.traces.generators import gauss_markov_rates, generate, num_steps, stable_rates
+from rapgym.traces.generators import gauss_markov_rates, load_params, num_steps, simulate, stable_rates
 from rapgym.traces.sets import TRACE_SETS, TraceSet
-from rapgym.traces.trace import BandwidthTrace
+from rapgym.traces.trace import MBIT, BandwidthTrace
 
-__all__ = ["SOURCE_DEFAULTS", "check_uplink_source", "make_uplink_traces", "source_names"]
+__all__ = ["MAX_PERIOD_SAMPLES", "PARAM_BOUNDS", "SOURCE_DEFAULTS", "PackedTraces", "check_uplink_source", "draw_uplink", "make_uplink_traces",
+           "source_names"]
+
+MAX_PERIOD_SAMPLES = 65_536
+"""Most samples per generated link: the period of a generated trace is at most this many ``interval_s`` steps."""
 
 SOURCE_DEFAULTS: dict[str, dict[str, float]] = {
     "stable": {"mean_mbps": 10.0, "noise_cv": 0.05, "interval_s": 1.0},
@@ -46,42 +58,87 @@ def _real_traces(trace_dir: str, split: str) -> tuple[BandwidthTrace, ...]:
     return tuple(TraceSet(trace_dir).traces(split))
 
 
+PARAM_BOUNDS: dict[str, tuple[float, float]] = {
+    "mean_mbps": (0.0, 1e4), "noise_cv": (0.0, 10.0), "cv": (0.0, 10.0), "outage_rate_per_s": (0.0, 1e3),
+    "outage_mean_s": (1e-3, 1e6), "interval_s": (1e-3, math.inf),
+}
+"""Parameter -> closed range ``[low, high]`` (Mbit/s, 1/s, s; ``rho`` is in the open ``(-1, 1)``): a mean of at most
+10 Gbit/s with a coefficient of variation of at most 10 keeps every sample far below the 1e6 Mbit/s a
+:class:`~rapgym.traces.trace.BandwidthTrace` may hold; the ``1e-3`` s floors bound the samples per second and the
+outage lengths drawn in steps."""
+
+
 def check_uplink_source(source: str, params: dict[str, float]) -> dict[str, float]:
     """Validated parameters of ``source`` with defaults filled in; :class:`~rapgym.errors.ScenarioError` names a bad
-    name or parameter (the scenario fields ``uplink`` and ``uplink_params``)."""
+    name or parameter (the scenario fields ``uplink`` and ``uplink_params``) and its range (:data:`PARAM_BOUNDS`)."""
     if source not in SOURCE_DEFAULTS:
         raise ScenarioError(f"uplink source {source!r} unknown; allowed: {source_names()}")
+    if not isinstance(params, dict):
+        raise ScenarioError(f"uplink source {source!r}: parameters must be a dict, got {type(params).__name__}")
     defaults = SOURCE_DEFAULTS[source]
-    unknown = sorted(set(params) - set(defaults))
+    unknown = sorted(map(str, set(params) - set(defaults)))
     if unknown:
         raise ScenarioError(f"uplink source {source!r}: unknown parameter(s) {unknown}; allowed: {sorted(defaults)}")
     p = dict(defaults)
     for key, value in params.items():
         try:
             p[key] = float(value)
-        except (TypeError, ValueError):
-            raise ScenarioError(f"uplink source {source!r}: {key} must be a number, got {value!r}") from None
-    for key in ("interval_s", "outage_mean_s"):
-        if key in p and not (math.isfinite(p[key]) and p[key] > 0):
-            raise ScenarioError(f"uplink source {source!r}: {key} must be > 0, got {p[key]}")
-    for key in ("mean_mbps", "noise_cv", "cv", "outage_rate_per_s"):
-        if key in p and not (math.isfinite(p[key]) and p[key] >= 0):
-            raise ScenarioError(f"uplink source {source!r}: {key} must be >= 0, got {p[key]}")
+        except (TypeError, ValueError, OverflowError):
+            raise ScenarioError(f"uplink source {source!r}: {key} must be a finite number, got {str(value)[:40]!r}") from None
+    for key, (low, high) in PARAM_BOUNDS.items():
+        if key in p and not (math.isfinite(p[key]) and low <= p[key] <= high):
+            raise ScenarioError(f"uplink source {source!r}: {key} must be finite and in [{low:g}, {high:g}], got {p[key]}")
     if "rho" in p and not -1.0 < p["rho"] < 1.0:
         raise ScenarioError(f"uplink source {source!r}: rho must be in (-1, 1), got {p['rho']}")
     return p
 
 
-def make_uplink_traces(
-    source: str,
-    rng: np.random.Generator,
-    num_links: int,
-    duration_s: float,
-    params: dict[str, float],
-    trace_dir: str | None = None,
-    split: str = "train",
-) -> list[BandwidthTrace]:
-    """``num_links`` uplink traces (Mbit/s) of at least ``duration_s`` seconds from ``source`` (see the module docstring)."""
+class PackedTraces(NamedTuple):
+    """Link traces packed into flat arrays: trace ``l`` is ``edges[ptr[l]:ptr[l+1]]`` (s, from 0; the last edge
+    is its period), ``cum_bits`` laid out the same (``C`` at each edge, bits) and ``rates_mbps[ptr[l]-l:ptr[l+1]-l-1]``
+    (Mbit/s per segment)."""
+
+    edges: np.ndarray
+    cum_bits: np.ndarray
+    rates_mbps: np.ndarray
+    ptr: np.ndarray
+    names: tuple[str, ...]
+
+    @classmethod
+    def from_traces(cls, traces: Sequence[BandwidthTrace]) -> PackedTraces:
+        """The traces' own arrays, concatenated."""
+        return cls(np.concatenate([t.edges for t in traces]), np.concatenate([t.cum_bits for t in traces]),
+                   np.concatenate([t.rates_mbps for t in traces]),
+                   np.concatenate(([0], np.cumsum([t.edges.shape[0] for t in traces]))).astype(np.int64),
+                   tuple(t.name for t in traces))
+
+    @classmethod
+    def from_samples(cls, rates_mbps: np.ndarray, hold_s: float, names: tuple[str, ...]) -> PackedTraces:
+        """``(L, M)`` equally spaced samples (Mbit/s), each held ``hold_s`` s: the arithmetic of
+        :meth:`BandwidthTrace.from_samples`, for all links at once."""
+        num_links, m = rates_mbps.shape
+        edges = np.arange(m + 1) * float(hold_s)
+        rates_bps = rates_mbps * MBIT
+        cum = np.zeros((num_links, m + 1))
+        np.cumsum(rates_bps * np.diff(edges), axis=1, out=cum[:, 1:])
+        return cls(np.tile(edges, num_links), cum.ravel(), rates_mbps.ravel(),
+                   np.arange(num_links + 1, dtype=np.int64) * (m + 1), names)
+
+    @property
+    def periods_s(self) -> np.ndarray:
+        """``(L,)`` period of each trace, s."""
+        return self.edges[self.ptr[1:] - 1]
+
+    def traces(self) -> list[BandwidthTrace]:
+        """One :class:`BandwidthTrace` per link (built on demand; the kernel reads the packed arrays)."""
+        p = self.ptr
+        return [BandwidthTrace(self.edges[p[i]:p[i + 1]], self.rates_mbps[p[i] - i:p[i + 1] - i - 1], name)
+                for i, name in enumerate(self.names)]
+
+
+def draw_uplink(source: str, rng: np.random.Generator, num_links: int, duration_s: float, params: dict[str, float],
+                trace_dir: str | None = None, split: str = "train") -> PackedTraces:
+    """``num_links`` uplink traces covering ``duration_s`` seconds from ``source`` (see the module docstring), packed."""
     p = check_uplink_source(source, params)
     if num_links < 1 or not (math.isfinite(duration_s) and duration_s > 0):
         raise ScenarioError(f"num_links must be >= 1 and duration_s > 0, got {num_links} and {duration_s}")
@@ -89,9 +146,20 @@ def make_uplink_traces(
         if not source.startswith("calibrated:"):
             raise ScenarioError(f"trace_dir is only allowed with a 'calibrated:<set>' source, got {source!r}")
         real = _real_traces(str(trace_dir), split)
-        return [real[i] for i in rng.integers(0, len(real), size=num_links)]
+        return PackedTraces.from_traces([real[i] for i in rng.integers(0, len(real), size=num_links)])
+    interval = p["interval_s"]
+    n = min(num_steps(duration_s, interval), MAX_PERIOD_SAMPLES)
     if source.startswith("calibrated:"):
-        return [generate(source.split(":", 1)[1], rng, duration_s, p["interval_s"]) for _ in range(num_links)]
-    n = num_steps(duration_s, p["interval_s"])
-    make = stable_rates if source == "stable" else gauss_markov_rates
-    return [BandwidthTrace.from_samples(make(rng, n, p), p["interval_s"], f"{source}#{i}") for i in range(num_links)]
+        rates = simulate(load_params(source.split(":", 1)[1]), rng, n, interval, num_links=num_links)
+        names = (source,) * num_links
+    else:
+        make = stable_rates if source == "stable" else gauss_markov_rates
+        rates = make(rng, num_links, n, p)
+        names = tuple(f"{source}#{i}" for i in range(num_links))
+    return PackedTraces.from_samples(rates, min(interval, duration_s), names)
+
+
+def make_uplink_traces(source: str, rng: np.random.Generator, num_links: int, duration_s: float,
+                       params: dict[str, float], trace_dir: str | None = None, split: str = "train") -> list[BandwidthTrace]:
+    """The traces of :func:`draw_uplink` as :class:`BandwidthTrace` objects."""
+    return draw_uplink(source, rng, num_links, duration_s, params, trace_dir, split).traces()
