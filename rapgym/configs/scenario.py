@@ -7,14 +7,15 @@ from importlib import resources
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from rapgym.errors import ProfileError, ScenarioError, UnknownFieldError
+from rapgym.errors import ProfileError, ScenarioError, TraceError, UnknownFieldError
 from rapgym.profiles.library import available_clouds, available_devices, available_models, is_profile_file
 from rapgym.profiles.profile import DNNProfile
+from rapgym.traces.sets import TraceSet
 from rapgym.traces.sources import check_uplink_source, source_names
 
-__all__ = ["ScenarioConfig", "available_scenarios", "load_scenario"]
+__all__ = ["LIST_BOUNDS", "MAX_EPISODE_TASKS", "ScenarioConfig", "available_scenarios", "load_scenario"]
 
 _NAMED_FIELDS: dict[str, tuple[str, Callable[[], list[str]]]] = {
     "device": ("device class", available_devices),
@@ -23,11 +24,24 @@ _NAMED_FIELDS: dict[str, tuple[str, Callable[[], list[str]]]] = {
 }
 """Scenario field naming a catalogue entry -> (what it names, the allowed names)."""
 
+LIST_BOUNDS: dict[str, tuple[float, float, str]] = {
+    "fps": (1e-6, 1e4, "frames/s"),
+    "deadline_s": (1e-6, 1e6, "s"),
+    "device_factor": (1e-6, 1e6, ""),
+}
+"""Cycled list field -> (lowest, highest, unit) of each entry (``docs/model.md §5``)."""
+
+MAX_EPISODE_TASKS = 20_000_000
+"""Most expected tasks in one episode, ``sum_i fps_i * episode_slots * dt_s``: the simulator keeps a few
+float64 numbers per task of the episode (about 1 GB at this limit, with the Poisson draws)."""
+
 
 class ScenarioConfig(BaseModel):
     """Every parameter of the system model of ``docs/model.md §1``. Lists marked *cycled* are repeated over users.
 
-    Units: seconds, Mbit/s, bytes, frames per second, percentage points. Names are checked when the config is
+    Units: seconds, Mbit/s, bytes, frames per second, percentage points. Every number is bounded
+    (``docs/model.md §5``) so that whatever the env derives from it (profile observation in float32, costs,
+    rewards, per-task arrays) stays finite and fits in memory. Names are checked when the config is
     built: ``models``, ``device`` and ``cloud`` against :mod:`rapgym.profiles.library` (a model may also be the
     path of a profile JSON, which must load), ``uplink`` and ``uplink_params`` against
     :mod:`rapgym.traces.sources`, and ``trace_dir`` needs a ``calibrated:<set>`` uplink.
@@ -38,31 +52,31 @@ class ScenarioConfig(BaseModel):
     name: str = "custom"
     description: str = ""
     num_users: int = Field(8, ge=1, le=4096, description="number of mobile users N")
-    dt_s: float = Field(0.1, gt=0, le=10, description="slot length, s")
+    dt_s: float = Field(0.1, ge=1e-3, le=10, description="slot length, s, in [1e-3, 10]")
     episode_slots: int = Field(200, ge=1, le=1_000_000, description="slots per episode T")
     history: int = Field(8, ge=1, le=256, description="bandwidth samples in the observation H")
     models: list[str] = Field(["resnet18"], min_length=1, description="profile names or JSON paths, cycled over users")
     device: str = Field("raspberry-pi-4", description="device class of the profiles")
     cloud: str = Field("datacenter-gpu", description="cloud class of the profiles")
-    device_factor: list[float] = Field([1.0], min_length=1, description="per-user device slowdown factor, cycled")
-    cloud_capacity: float = Field(4.0, gt=0, description="cloud compute in units of one reference cloud device")
-    min_share: float = Field(0.02, gt=0, le=1, description="floor on a compute/uplink share before normalisation")
+    device_factor: list[float] = Field([1.0], min_length=1, description="per-user device slowdown factor, cycled, in [1e-6, 1e6]")
+    cloud_capacity: float = Field(4.0, ge=1e-6, le=1e6, description="cloud compute in units of one reference cloud device, in [1e-6, 1e6]")
+    min_share: float = Field(0.02, ge=1e-6, le=1, description="floor on a compute/uplink share before normalisation, in [1e-6, 1]")
     bits: list[int] = Field([32, 16, 8, 4, 2], min_length=1, description="selectable bit widths of the crossing tensor")
     arrival: Literal["periodic", "poisson"] = "periodic"
-    fps: list[float] = Field([10.0], min_length=1, description="task rate per user, frames/s, cycled")
+    fps: list[float] = Field([10.0], min_length=1, description="task rate per user, frames/s, cycled, in [1e-6, 1e4]")
     uplink: str = Field("gauss-markov", description="uplink source: stable, gauss-markov or calibrated:<set>")
     uplink_params: dict[str, Any] = Field(default_factory=dict, description="parameters of the uplink source")
     trace_dir: str | None = Field(None, description="directory or glob of real traces; replaces the generator")
     trace_split: Literal["train", "test"] = "train"
     shared_uplink: bool = Field(False, description="all users share one uplink cell (uplink_share action)")
     rtt_s: float = Field(0.02, ge=0, le=10, description="round-trip time, s")
-    header_bytes: int = Field(64, ge=0, description="bytes added to every upload (framing + quantization header)")
-    latency_ref_s: float = Field(0.1, gt=0, description="latency normaliser in the cost, s")
-    acc_weight: float = Field(0.1, ge=0, description="cost per percentage point of accuracy loss")
-    deadline_s: list[float] = Field([0.3], min_length=1, description="per-user deadline, s, cycled")
-    miss_penalty: float = Field(1.0, ge=0, description="cost added when latency > deadline")
-    drop_penalty: float = Field(30.0, ge=0, description="cost of a dropped task (keep it above max_backlog_s / latency_ref_s + miss_penalty, the most a late task costs)")
-    max_backlog_s: float = Field(2.0, gt=0, description="a task that would not finish within this time is dropped, s")
+    header_bytes: int = Field(64, ge=0, le=10**9, description="bytes added to every upload (framing + quantization header), in [0, 1e9]")
+    latency_ref_s: float = Field(0.1, ge=1e-6, le=1e6, description="latency normaliser in the cost, s, in [1e-6, 1e6]")
+    acc_weight: float = Field(0.1, ge=0, le=1e6, description="cost per percentage point of accuracy loss, in [0, 1e6]")
+    deadline_s: list[float] = Field([0.3], min_length=1, description="per-user deadline, s, cycled, in (0, 1e6]")
+    miss_penalty: float = Field(1.0, ge=0, le=1e9, description="cost added when latency > deadline, in [0, 1e9]")
+    drop_penalty: float = Field(30.0, ge=0, le=1e9, description="cost of a dropped task, in [0, 1e9] (keep it above max_backlog_s / latency_ref_s + miss_penalty, the most a late task costs)")
+    max_backlog_s: float = Field(2.0, gt=0, le=1e6, description="a task that would not finish within this time is dropped, s, in (0, 1e6]")
 
     @field_validator("bits")
     @classmethod
@@ -73,9 +87,11 @@ class ScenarioConfig(BaseModel):
 
     @field_validator("fps", "deadline_s", "device_factor")
     @classmethod
-    def _positive(cls, v: list[float]) -> list[float]:
-        if any(not (x > 0 and x < float("inf")) for x in v):
-            raise ScenarioError("every entry must be finite and > 0")
+    def _in_list_bounds(cls, v: list[float], info: ValidationInfo) -> list[float]:
+        low, high, unit = LIST_BOUNDS[info.field_name]
+        for i, x in enumerate(v):
+            if not (x >= low and x <= high and x > 0):
+                raise ScenarioError(f"entry {i} is {x}; every entry must be in [{low:g}, {high:g}] {unit}".rstrip())
         return v
 
     @field_validator("models")
@@ -116,6 +132,28 @@ class ScenarioConfig(BaseModel):
             raise ScenarioError(f"trace_dir needs a calibrated uplink source, got uplink={uplink!r}; allowed: {allowed}")
         return v
 
+    @model_validator(mode="after")
+    def _trace_split_not_empty(self) -> ScenarioConfig:
+        if self.trace_dir is None:
+            return self
+        try:
+            files = TraceSet(self.trace_dir).files(self.trace_split)
+        except TraceError as exc:
+            raise ScenarioError(f"field 'trace_dir': {exc}") from None
+        if not files:
+            raise ScenarioError(f"field 'trace_dir': {self.trace_dir!r} has no file in the trace_split={self.trace_split!r} "
+                                "split (file i is a test file when i % 5 == 0, so the train split needs at least 2 "
+                                "files); add files or use trace_split='test'")
+        return self
+
+    @model_validator(mode="after")
+    def _episode_fits_memory(self) -> ScenarioConfig:
+        tasks = sum(self.per_user("fps")) * self.episode_slots * self.dt_s
+        if tasks > MAX_EPISODE_TASKS:
+            raise ScenarioError(f"fields 'fps', 'episode_slots', 'dt_s': an episode would hold {tasks:.3g} tasks (sum of fps over the users x episode_slots x "
+                                f"dt_s); at most {MAX_EPISODE_TASKS:,} fit: lower episode_slots, dt_s, fps or num_users")
+        return self
+
     def per_user(self, field: str) -> list[Any]:
         """The cycled list ``field`` expanded to one entry per user."""
         values = getattr(self, field)
@@ -131,14 +169,19 @@ def available_scenarios() -> list[str]:
 def _format_validation_error(name: str, exc: ValidationError) -> str:
     lines = []
     for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "(scenario)"
-        if err["type"] == "extra_forbidden":
+        where = ".".join(str(p) for p in err["loc"])
+        if not where:  # a check across fields: its message names them
+            lines.append(str(err["ctx"]["error"]) if err["type"] == "value_error" else err["msg"])
+        elif err["type"] == "extra_forbidden":
             allowed = ", ".join(ScenarioConfig.model_fields)
             lines.append(f"unknown field {where!r}; allowed fields: {allowed}")
         else:
             # a rapgym validator's own message, without pydantic's "Value error, " prefix
             message = str(err["ctx"]["error"]) if err["type"] == "value_error" else err["msg"]
-            lines.append(f"field {where!r}: {message} (got {err.get('input')!r})")
+            field = ScenarioConfig.model_fields.get(str(err["loc"][0]))
+            about = f" [{field.description}]" if field is not None and field.description and err["type"] != "value_error" else ""
+            got = repr(err.get("input"))
+            lines.append(f"field {where!r}: {message}{about} (got {got if len(got) <= 80 else got[:77] + '...'})")
     return f"invalid scenario {name!r}: " + "; ".join(lines)
 
 
