@@ -6,8 +6,10 @@
 
 Policy specs take options as ``name:key=value,...`` (values as YAML, e.g. ``rap:b0_mbps=4,estimator=ewma``).
 ``--out`` gets ``comparison.csv``, ``comparison.md`` and ``episodes.csv``; ``--plots`` adds the latency CDF per
-policy and one episode's per-user cut/bits against bandwidth (needs matplotlib). Saved agents (``--agents``)
-need the ``rapgym[train]`` extra. The work is done by :func:`rapgym.evaluation.comparison.compare`.
+policy and one episode's per-user cut/bits against bandwidth (needs matplotlib); ``--video run.mp4`` (or
+``.gif``) writes the env's rendering of that episode (:mod:`rapgym.evaluation.video`, the ``video`` extra). Saved agents (``--agents``)
+need the ``rapgym[train]`` extra; one saved without ``train.py``'s ``config.yml`` (e.g. by RL-Zoo) names its
+encoding, ``PATH.zip:ppo`` or ``--agent-encoding ppo`` (:mod:`rapgym.learning.saved_agents`). The work is done by :func:`rapgym.evaluation.comparison.compare`.
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ from pathlib import Path
 
 from rich.console import Console
 
+from rapgym.configs.hyperparams import ALGOS
 from rapgym.configs.overrides import parse_overrides
 from rapgym.configs.scenario import available_scenarios, load_scenario
 from rapgym.errors import RapgymError, ScenarioError
 from rapgym.evaluation.comparison import compare, comparison_title
 from rapgym.evaluation.runner import SAVED_AGENT_SUFFIX, resolve_policy
 from rapgym.evaluation.tables import ci_rich_table
+from rapgym.evaluation.video import VIDEO_SUFFIXES, record_episode, write_video
 
 
 def _register_saved_agents() -> None:
@@ -43,7 +47,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--policies", nargs="+", default=[], metavar="SPEC",
                         help="policy specs: a reference policy name, optionally name:key=value,...")
     parser.add_argument("--agents", nargs="+", default=[], metavar="ZIP",
-                        help="saved agents (e.g. runs/x/best_model.zip) to compare with the policies")
+                        help="saved agents (e.g. runs/x/best_model.zip) to compare with the policies; PATH.zip:ENCODING "
+                             "for one saved without train.py's config.yml (e.g. by RL-Zoo)")
+    parser.add_argument("--agent-encoding", default=None, choices=ALGOS,
+                        help="encoding of every --agents PATH.zip given without one (agents trained outside train.py)")
     parser.add_argument("--plots", action="store_true", help="also write plots (needs --out and matplotlib)")
     parser.add_argument("--plot-policy", default=None, metavar="SPEC",
                         help="policy or agent whose decisions are plotted (default: the first agent, else policy)")
@@ -53,6 +60,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--num-users", type=int, default=None, help="override the scenario's number of users")
     parser.add_argument("--set", nargs="+", default=[], metavar="FIELD=VALUE", dest="overrides",
                         help="scenario overrides, values as YAML (e.g. bits=[32,8] drop_penalty=30)")
+    parser.add_argument("--video", type=Path, default=None, metavar="PATH",
+                        help="also write a video (.mp4 or .gif) of one episode of the --plot-policy on the first scenario "
+                             "and the --plot-seed (needs the video extra)")
     parser.add_argument("--out", type=Path, default=None,
                         help="output directory: comparison.csv, comparison.md, episodes.csv (and the plots)")
     args = parser.parse_args(argv)
@@ -60,6 +70,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("the following arguments are required: --policies (or --agents)")
     if args.plots and args.out is None:
         parser.error("--plots needs --out DIR")
+    if args.video is not None and args.video.suffix.lower() not in VIDEO_SUFFIXES:
+        parser.error(f"--video {str(args.video)!r}: the file type must be one of {', '.join(VIDEO_SUFFIXES)}")
     if any(s < 0 for s in args.seeds):
         parser.error(f"--seeds must be >= 0, got {args.seeds}")
     if args.episode_slots is not None and args.episode_slots < 1:
@@ -79,8 +91,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(str(exc))
     args.overrides = overrides
     for spec in args.agents:
-        if not spec.endswith(SAVED_AGENT_SUFFIX):
-            parser.error(f"--agents takes saved agents ending in {SAVED_AGENT_SUFFIX}, got {spec!r}")
+        if SAVED_AGENT_SUFFIX not in spec:
+            parser.error(f"--agents takes saved agents ending in {SAVED_AGENT_SUFFIX} (or PATH{SAVED_AGENT_SUFFIX}:ENCODING), "
+                         f"got {spec!r}")
+    if args.agent_encoding is not None:
+        if not args.agents:
+            parser.error("--agent-encoding needs --agents")
+        args.agents = [f"{spec}:{args.agent_encoding}" if spec.endswith(SAVED_AGENT_SUFFIX) else spec for spec in args.agents]
     for spec in args.policies:
         if spec.endswith(SAVED_AGENT_SUFFIX):
             parser.error(f"--policies {spec!r} is a saved agent: pass it with --agents")
@@ -111,6 +128,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.out is not None:
         written = "comparison.csv, comparison.md, episodes.csv" + (" and plots" if args.plots else "")
         console.print(f"wrote {written} to {args.out}")
+    if args.video is not None:
+        spec = args.plot_policy or args.specs[0]
+        seed = args.seeds[0] if args.plot_seed is None else args.plot_seed
+        try:
+            frames, fps = record_episode(args.scenarios[0], resolve_policy(spec), seed, **args.overrides)
+            write_video(frames, args.video, fps)
+        except ValueError as exc:  # RapgymError, MissingDependencyError included
+            console.print(f"[red]error:[/red] {exc}")
+            return 2
+        console.print(f"wrote {len(frames)} frames of {spec} on {args.scenarios[0]} (seed {seed}) to {args.video}")
     return 0
 
 

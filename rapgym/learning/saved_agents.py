@@ -6,6 +6,11 @@ same loop on the same raw env. The flat action is decoded by the algorithm's act
 (:mod:`rapgym.learning.encodings`). A run folder (:mod:`rapgym.learning.run_folder`) holds ``config.yml``
 (algorithm, scenario, hyperparameters), the models and, per model, its ``VecNormalize`` statistics.
 
+An agent trained elsewhere (e.g. by RL Baselines3 Zoo with ``rapgym/configs/rl_zoo/ppo.yml``) has no
+``config.yml``: its spec names the encoding, ``PATH.zip:ENCODING`` (``ppo``, ``sac`` or ``hybrid``), with
+``,share_levels=L`` for a ``ppo`` agent trained on another number of share levels. Its ``VecNormalize``
+statistics, if any, are read from RL-Zoo's ``<folder>/<env>/vecnormalize.pkl``.
+
 Evaluation does not import learning: :func:`register_saved_agents` plugs the ``.zip`` policy specs into
 :func:`rapgym.evaluation.runner.register_resolver`.
 """
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import pickle
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,14 +28,22 @@ import gymnasium as gym
 import numpy as np
 
 from rapgym.configs.hyperparams import DEFAULT_SHARE_LEVELS
+from rapgym.configs.overrides import parse_overrides
 from rapgym.envs.wrappers import NormalizedFlatObservation
 from rapgym.errors import PolicyError
 from rapgym.evaluation.runner import SAVED_AGENT_SUFFIX, policy_label, register_resolver
-from rapgym.learning.encodings import encoding, share_levels_of
+from rapgym.learning.encodings import ENCODINGS, encoding, share_levels_of
 from rapgym.learning.models import load_model, require_train_extra
 from rapgym.learning.run_folder import read_run_config, vecnormalize_path
 
-__all__ = ["SB3Agent", "load_agent", "register_saved_agents", "saved_agent_resolver"]
+__all__ = ["SB3Agent", "find_vecnormalize", "load_agent", "parse_saved_agent_spec", "register_saved_agents",
+           "saved_agent_resolver"]
+
+_ENCODED_SPEC = re.compile(r"^(?P<path>.+\.zip):(?P<algo>[^,]*)(?:,(?P<options>.*))?$")
+"""``PATH.zip:ENCODING[,share_levels=L]``: a saved agent without ``config.yml``."""
+
+RL_ZOO_VECNORMALIZE = "vecnormalize.pkl"
+"""File name of RL-Zoo's ``VecNormalize`` statistics, in the ``<env>/`` folder beside its models."""
 
 
 class SB3Agent:
@@ -67,6 +81,9 @@ class SB3Agent:
         if expected != self._flatten.observation_space.shape:
             raise PolicyError(f"agent {self.name!r} was trained on observations of shape {expected}; this env gives "
                               f"{self._flatten.observation_space.shape} (different scenario size?)")
+        if model.action_space != self._decoder.action_space:
+            raise PolicyError(f"agent {self.name!r} acts in {model.action_space}; the {algo!r} encoding of this env is "
+                              f"{self._decoder.action_space} (another encoding, share_levels or scenario?)")
 
     def reset(self) -> None:
         """Stateless between episodes (the MLP policies have no memory)."""
@@ -82,17 +99,40 @@ class SB3Agent:
         return {key: np.asarray(value, dtype=self._space[key].dtype) for key, value in decoded.items()}, state
 
 
-def load_agent(model_path: str | Path, env: gym.Env, device: str = "cpu", name: str | None = None,
-               threads: int | None = 1) -> SB3Agent:
-    """Load a model saved by ``train.py`` (with its ``VecNormalize`` statistics) as a policy for ``env``.
+def find_vecnormalize(model_path: str | Path) -> Path | None:
+    """The ``VecNormalize`` statistics saved with a model, or ``None``.
 
+    rapgym's ``<stem>_vecnormalize.pkl`` (:func:`~rapgym.learning.run_folder.vecnormalize_path`) first, else
+    RL-Zoo's ``<folder>/<env>/vecnormalize.pkl`` when exactly one sub-folder of the model's folder has one.
+
+    Raises:
+        PolicyError: several RL-Zoo statistics files, so which one belongs to the model is ambiguous.
+    """
+    path = Path(model_path)
+    own = vecnormalize_path(path)
+    if own.is_file():
+        return own
+    zoo = sorted(path.parent.glob(f"*/{RL_ZOO_VECNORMALIZE}"))
+    if len(zoo) > 1:
+        raise PolicyError(f"saved agent {str(path)!r}: several {RL_ZOO_VECNORMALIZE} beside it ({[str(z) for z in zoo]})")
+    return zoo[0] if zoo else None
+
+
+def load_agent(model_path: str | Path, env: gym.Env, device: str = "cpu", name: str | None = None,
+               threads: int | None = 1, algo: str | None = None, share_levels: int | None = None) -> SB3Agent:
+    """Load a saved model (with its ``VecNormalize`` statistics, if any) as a policy for ``env``.
+
+    ``algo`` (with ``share_levels`` for ``ppo``) names the encoding of a model saved without a run folder
+    (e.g. by RL-Zoo); when ``None`` both come from the ``config.yml`` of the run that saved it (``train.py``).
     ``threads`` sets torch's (process-wide) CPU threads unless ``None``: one step of these small MLPs is
     ~6 ms on one thread and up to 10x slower with two threads on a busy 2-core machine. ``name`` defaults
     to ``<algo>:<run folder>/<model stem>``.
 
     Raises:
         MissingDependencyError: torch or SB3 is missing (the ``train`` extra).
-        FileNotFoundError: the model or its run's ``config.yml`` is missing.
+        FileNotFoundError: the model, or (``algo=None``) its run's ``config.yml``, is missing.
+        HyperparamsError: unknown ``algo``.
+        PolicyError: the model does not fit ``env`` with that encoding.
     """
     require_train_extra()
     import torch
@@ -102,37 +142,76 @@ def load_agent(model_path: str | Path, env: gym.Env, device: str = "cpu", name: 
     path = Path(model_path)
     if not path.is_file():
         raise FileNotFoundError(f"no saved agent at {path}")
-    config = read_run_config(path)
-    algo = config["algo"]
-    model = load_model(algo, path, device)
-    stats = vecnormalize_path(path)
+    if algo is None:
+        config = read_run_config(path)
+        algo = config["algo"]
+        share_levels = share_levels_of(config.get("hyperparams", {}))
+    encoding(algo)  # validates algo before loading
+    try:
+        model = load_model(algo, path, device)
+    except (AttributeError, KeyError, RuntimeError, ValueError) as exc:  # SB3 on a zip of another algorithm
+        raise PolicyError(f"saved agent {str(path)!r} does not load as the {algo!r} encoding's model "
+                          f"({type(exc).__name__}: {exc}); another encoding?") from None
+    stats = find_vecnormalize(path)
     normalizer = None
-    if stats.is_file():
+    if stats is not None:
         with stats.open("rb") as handle:
             normalizer = pickle.load(handle)
-    share_levels = share_levels_of(config.get("hyperparams", {}))
-    return SB3Agent(model, algo, env, normalizer, share_levels, name or f"{algo}:{policy_label(str(path))}")
+    levels = DEFAULT_SHARE_LEVELS if share_levels is None else share_levels
+    return SB3Agent(model, algo, env, normalizer, levels, name or f"{algo}:{policy_label(str(path))}")
+
+
+def parse_saved_agent_spec(spec: str) -> tuple[Path, str | None, int | None] | None:
+    """``(path, algo, share_levels)`` of a saved-agent spec, or ``None`` for another kind of spec.
+
+    ``PATH.zip`` gives ``(path, None, None)`` (read from the run's ``config.yml``); ``PATH.zip:ENCODING`` and
+    ``PATH.zip:ENCODING,share_levels=L`` name the encoding of an agent saved elsewhere.
+
+    Raises:
+        PolicyError: unknown encoding or option, or a ``share_levels`` that is not an integer >= 1.
+    """
+    if spec.endswith(SAVED_AGENT_SUFFIX):
+        return Path(spec), None, None
+    match = _ENCODED_SPEC.match(spec)
+    if match is None:
+        return None
+    algo = match["algo"]
+    if algo not in ENCODINGS:
+        raise PolicyError(f"saved agent spec {spec!r}: encoding {algo!r} unknown; allowed: {', '.join(ENCODINGS)}")
+    options = parse_overrides(filter(None, (match["options"] or "").split(",")), PolicyError,
+                              what=f"saved agent spec {spec!r}: option")
+    unknown = sorted(set(options) - {"share_levels"})
+    if unknown:
+        raise PolicyError(f"saved agent spec {spec!r}: option {unknown[0]!r} unknown; allowed: share_levels")
+    levels = options.get("share_levels")
+    if levels is not None and (not isinstance(levels, int) or isinstance(levels, bool) or levels < 1):
+        raise PolicyError(f"saved agent spec {spec!r}: share_levels must be an integer >= 1, got {levels!r}")
+    return Path(match["path"]), algo, levels
 
 
 def saved_agent_resolver(spec: str) -> Callable[[gym.Env], SB3Agent] | None:
-    """Policy-spec resolver for :mod:`rapgym.evaluation.runner`: a path ending in ``.zip`` is a saved agent.
+    """Policy-spec resolver for :mod:`rapgym.evaluation.runner`: a saved agent (:func:`parse_saved_agent_spec`).
 
     Returns a factory ``env -> SB3Agent`` (named by :func:`~rapgym.evaluation.runner.policy_label`) or
     ``None`` for other specs.
 
     Raises:
-        PolicyError: the ``.zip`` or its run's ``config.yml`` does not exist.
+        PolicyError: malformed spec; the ``.zip`` does not exist; a spec without encoding has no ``config.yml``.
     """
-    if not spec.endswith(SAVED_AGENT_SUFFIX):
+    parsed = parse_saved_agent_spec(spec)
+    if parsed is None:
         return None
-    path = Path(spec)
+    path, algo, share_levels = parsed
     if not path.is_file():
-        raise PolicyError(f"saved agent {spec!r} not found")
-    try:
-        read_run_config(path)
-    except FileNotFoundError as exc:
-        raise PolicyError(f"saved agent {spec!r}: {exc}") from None
-    return lambda env: load_agent(path, env, name=policy_label(spec))
+        raise PolicyError(f"saved agent {str(path)!r} not found")
+    if algo is None:
+        try:
+            read_run_config(path)
+        except FileNotFoundError as exc:
+            raise PolicyError(f"saved agent {spec!r}: {exc}; for an agent saved elsewhere (e.g. RL-Zoo) name its "
+                              f"encoding: {spec}:ENCODING with ENCODING one of {', '.join(ENCODINGS)}") from None
+    find_vecnormalize(path)
+    return lambda env: load_agent(path, env, name=policy_label(spec), algo=algo, share_levels=share_levels)
 
 
 @functools.cache
