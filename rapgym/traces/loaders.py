@@ -2,7 +2,10 @@
 
 Every loader returns a :class:`~rapgym.traces.trace.BandwidthTrace` in Mbit/s whose time axis starts at 0.
 Malformed input raises :class:`~rapgym.errors.TraceError` naming the file and, where one is at fault,
-the 1-based line number. Supported layouts:
+the 1-based line number. Files are read as UTF-8 (a byte-order mark is skipped, undecodable bytes become
+U+FFFD) and bounded: at most :data:`MAX_FILE_BYTES`, every rate at most
+:data:`~rapgym.traces.trace.MAX_RATE_MBPS`, a span of at most :data:`~rapgym.traces.trace.MAX_PERIOD_S`
+from the first timestamp, at most :data:`MAX_SAMPLES` Mahimahi bins. Supported layouts:
 
 - ``two_column``: ``t_seconds throughput_Mbps`` separated by spaces or a tab (Norway HSDPA, Lumos5G).
   Sample ``i`` holds from ``t[i]`` until ``t[i+1]``; the last one holds for the median sample interval.
@@ -29,9 +32,15 @@ from typing import NamedTuple
 import numpy as np
 
 from rapgym.errors import TraceError
-from rapgym.traces.trace import MBIT, BandwidthTrace
+from rapgym.traces.trace import MAX_PERIOD_S, MAX_RATE_MBPS, MBIT, BandwidthTrace
 
-__all__ = ["FORMATS", "GNetTrackTrace", "detect_format", "load_csv", "load_gnettrack", "load_mahimahi", "load_nyu_mets", "load_trace", "load_two_column"]
+__all__ = ["FORMATS", "MAX_FILE_BYTES", "MAX_SAMPLES", "GNetTrackTrace", "detect_format", "load_csv", "load_gnettrack", "load_mahimahi", "load_nyu_mets", "load_trace", "load_two_column"]
+
+MAX_FILE_BYTES = 64 * 2**20
+"""Largest trace file read, bytes (64 MiB; the largest real trace shipped is about 1.2 MB)."""
+
+MAX_SAMPLES = 10_000_000
+"""Most Mahimahi bins in one trace (a far timestamp or a tiny ``interval_s`` would need more memory)."""
 
 MAHIMAHI_PACKET_BITS = 1500 * 8
 """Bits delivered per Mahimahi delivery opportunity (one 1500-byte packet)."""
@@ -46,13 +55,18 @@ TIME_UNITS_S = {"s": 1.0, "ms": 1e-3}
 """Time units accepted by :func:`load_csv` and their factor to seconds."""
 
 _UNIT_LIKE = re.compile(r"^[A-Za-z]*bits/sec$")
+_MILLISECONDS = re.compile(r"^[0-9]{1,15}$")
+"""A Mahimahi timestamp: ASCII digits only (``str.isdigit`` also takes ``'²'``), at most 15 of them."""
 
 
 def _read_lines(path: Path) -> list[str]:
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise TraceError(f"{path}: {size} bytes; a trace file may hold at most {MAX_FILE_BYTES} bytes (MAX_FILE_BYTES)")
+        text = path.read_text(encoding="utf-8-sig", errors="replace")
     except OSError as exc:
-        raise TraceError(f"{path}: cannot read ({exc})") from exc
+        raise TraceError(f"{path}: cannot read ({type(exc).__name__}: {exc.strerror or exc})") from None
     if not text.strip():
         raise TraceError(f"{path}: empty file")
     return text.splitlines()
@@ -70,6 +84,14 @@ def _from_times(path: Path, times_s: np.ndarray, rates: np.ndarray, lines: np.nd
     neg = np.flatnonzero(rates < 0)
     if neg.size:
         raise TraceError(f"{path}:{lines[neg[0]]}: negative throughput {rates[neg[0]]}")
+    high = np.flatnonzero(rates > MAX_RATE_MBPS)
+    if high.size:
+        raise TraceError(f"{path}:{lines[high[0]]}: throughput {rates[high[0]]:g} Mbit/s; at most {MAX_RATE_MBPS:g} "
+                         "(MAX_RATE_MBPS)")
+    far = np.flatnonzero(times_s - times_s[0] > MAX_PERIOD_S - 1.0)
+    if far.size:
+        raise TraceError(f"{path}:{lines[far[0]]}: timestamp {times_s[far[0]]:g} s lies {times_s[far[0]] - times_s[0]:g} s "
+                         f"after the first; a trace may span at most {MAX_PERIOD_S:g} s (MAX_PERIOD_S)")
     uniq, inverse = np.unique(times_s, return_inverse=True)
     means = np.bincount(inverse, weights=rates) / np.bincount(inverse)
     hold = last_hold_s if last_hold_s is not None else (float(np.median(np.diff(uniq))) if uniq.size > 1 else 1.0)
@@ -86,13 +108,13 @@ def load_two_column(path: str | Path) -> BandwidthTrace:
         if not fields:
             continue
         if len(fields) != 2:
-            raise TraceError(f"{path}:{number}: expected 2 columns 't_seconds Mbps', got {len(fields)}: {line!r}")
+            raise TraceError(f"{path}:{number}: expected 2 columns 't_seconds Mbps', got {len(fields)}: {line[:60]!r}")
         try:
             t, r = float(fields[0]), float(fields[1])
         except ValueError:
-            raise TraceError(f"{path}:{number}: not numbers: {line!r}") from None
+            raise TraceError(f"{path}:{number}: not numbers: {line[:60]!r}") from None
         if not (math.isfinite(t) and math.isfinite(r)):
-            raise TraceError(f"{path}:{number}: non-finite value: {line!r}")
+            raise TraceError(f"{path}:{number}: non-finite value: {line[:60]!r}")
         times.append(t)
         rates.append(r)
         lines.append(number)
@@ -111,9 +133,10 @@ def load_mahimahi(path: str | Path, interval_s: float = 1.0) -> BandwidthTrace:
         text = line.strip()
         if not text:
             continue
-        if not text.isdigit():
-            bad = "negative timestamp" if text.lstrip("-").isdigit() else "not a non-negative integer millisecond timestamp"
-            raise TraceError(f"{path}:{number}: {bad}: {line!r}")
+        if not _MILLISECONDS.match(text):
+            bad = ("negative timestamp" if _MILLISECONDS.match(text.lstrip("-")) else
+                   "not a non-negative integer millisecond timestamp of at most 15 ASCII digits")
+            raise TraceError(f"{path}:{number}: {bad}: {line[:40]!r}")
         stamps.append(int(text))
         lines.append(number)
     if not stamps:
@@ -123,7 +146,13 @@ def load_mahimahi(path: str | Path, interval_s: float = 1.0) -> BandwidthTrace:
     if back.size:
         raise TraceError(f"{path}:{lines[back[0] + 1]}: timestamp {ms[back[0] + 1]} goes backwards (previous {ms[back[0]]})")
     interval_ms = interval_s * 1000.0
+    if ms[-1] / 1000.0 > MAX_PERIOD_S - interval_s:
+        raise TraceError(f"{path}:{lines[-1]}: timestamp {ms[-1]} ms; a trace may span at most {MAX_PERIOD_S:g} s "
+                         "(MAX_PERIOD_S)")
     bins = int(ms[-1] // interval_ms)
+    if bins > MAX_SAMPLES:
+        raise TraceError(f"{path}:{lines[-1]}: timestamp {ms[-1]} ms at interval_s={interval_s} needs {bins} bins; at "
+                         f"most {MAX_SAMPLES} (MAX_SAMPLES): use a larger interval_s")
     if bins < 1:
         raise TraceError(f"{path}: shorter than one {interval_s} s bin (last timestamp {ms[-1]} ms)")
     counts = np.bincount((ms // interval_ms).astype(np.int64), minlength=bins + 1)[:bins]
@@ -145,8 +174,9 @@ def load_nyu_mets(path: str | Path) -> BandwidthTrace:
             value = float(fields[0])
         except ValueError:
             raise TraceError(f"{path}:{number}: value is not a number: {line!r}") from None
-        if not math.isfinite(value) or value < 0:
-            raise TraceError(f"{path}:{number}: negative or non-finite throughput {fields[0]!r}")
+        if not math.isfinite(value) or value < 0 or value * NYU_UNITS_MBPS[unit] > MAX_RATE_MBPS:
+            raise TraceError(f"{path}:{number}: negative, non-finite or too large throughput {fields[0][:40]!r} {unit}; "
+                             f"allowed: 0 to {MAX_RATE_MBPS:g} Mbit/s (MAX_RATE_MBPS)")
         rates.append(value * NYU_UNITS_MBPS[unit])
     if not rates:
         raise TraceError(f"{path}: empty file (no 'value,unit' rows)")
@@ -166,7 +196,11 @@ def _csv_rows(path: Path, required: tuple[str, ...]) -> tuple[Iterator[tuple[int
 
     Blank rows are skipped; a row too short to hold every ``required`` column raises (when it is reached).
     """
-    rows = list(csv.reader(_read_lines(path)))
+    reader = csv.reader(_read_lines(path))
+    try:
+        rows = list(reader)
+    except csv.Error as exc:  # e.g. a field over csv.field_size_limit() (128 KiB)
+        raise TraceError(f"{path}:{reader.line_num}: malformed CSV ({exc})") from None
     header = {name.strip(): i for i, name in enumerate(rows[0])}
     missing = [c for c in required if c not in header]
     if missing:
@@ -190,9 +224,9 @@ def _parse_float(path: Path, number: int, text: str, what: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise TraceError(f"{path}:{number}: {what} is not a number: {text!r}") from None
+        raise TraceError(f"{path}:{number}: {what} is not a number: {text[:40]!r}") from None
     if not math.isfinite(value):
-        raise TraceError(f"{path}:{number}: {what} is not finite: {text!r}")
+        raise TraceError(f"{path}:{number}: {what} is not finite: {text[:40]!r}")
     return value
 
 

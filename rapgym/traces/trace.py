@@ -15,10 +15,19 @@ import numpy as np
 from rapgym.errors import TraceError
 from rapgym.traces.capacity import capacity_array, inverse_capacity_array
 
-__all__ = ["BandwidthTrace"]
+__all__ = ["MAX_PERIOD_S", "MAX_RATE_MBPS", "BandwidthTrace"]
 
 MBIT = 1e6
 """Bits per megabit."""
+
+MAX_RATE_MBPS = 1e6
+"""Highest rate a trace may hold, Mbit/s (1 Tbit/s, far above any radio link): a larger sample is a unit or
+parsing error. With :data:`MAX_PERIOD_S` it keeps the cumulative capacity ``C`` below 1e20 bits, always finite;
+``C`` is rounded to 2**-52 of its value, so a burst of a few seconds at this rate leaves a slow link's later
+slots exact to about 1e-9."""
+
+MAX_PERIOD_S = 1e8
+"""Longest period a trace may have, seconds (about 3.2 years)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -27,8 +36,8 @@ class BandwidthTrace:
 
     Attributes:
         edges: ``(M+1,)`` segment boundaries in seconds, ``edges[0] == 0``, strictly increasing;
-            ``edges[-1]`` is the period.
-        rates_mbps: ``(M,)`` capacity of each segment in Mbit/s, finite and >= 0 (0 = outage).
+            ``edges[-1]`` is the period, at most :data:`MAX_PERIOD_S`.
+        rates_mbps: ``(M,)`` capacity of each segment in Mbit/s, in ``[0, MAX_RATE_MBPS]`` (0 = outage).
         name: where the trace came from (file name or generator).
     """
 
@@ -47,6 +56,13 @@ class BandwidthTrace:
             raise TraceError(f"trace {self.name!r}: 'rates_mbps' contains NaN or inf at segment {int(np.flatnonzero(~np.isfinite(rates))[0])}")
         if np.any(rates < 0):
             raise TraceError(f"trace {self.name!r}: 'rates_mbps' is negative at segment {int(np.flatnonzero(rates < 0)[0])}; allowed: >= 0")
+        if np.any(rates > MAX_RATE_MBPS):
+            seg = int(np.flatnonzero(rates > MAX_RATE_MBPS)[0])
+            raise TraceError(f"trace {self.name!r}: 'rates_mbps' is {rates[seg]:g} at segment {seg}; allowed: at most "
+                             f"{MAX_RATE_MBPS:g} Mbit/s (MAX_RATE_MBPS)")
+        if edges[-1] > MAX_PERIOD_S:
+            raise TraceError(f"trace {self.name!r}: 'edges' end at {edges[-1]:g} s; a trace may last at most "
+                             f"{MAX_PERIOD_S:g} s (MAX_PERIOD_S)")
         rates_bps = rates * MBIT
         cum = np.concatenate(([0.0], np.cumsum(rates_bps * np.diff(edges))))
         for key, value in (("edges", edges), ("rates_mbps", rates), ("rates_bps", rates_bps), ("cum_bits", cum)):

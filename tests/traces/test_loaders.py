@@ -7,12 +7,14 @@ import pytest
 
 from rapgym.errors import TraceError
 from rapgym.traces.loaders import (
+    MAX_FILE_BYTES,
     detect_format,
     load_csv,
     load_gnettrack,
     load_mahimahi,
     load_nyu_mets,
     load_trace,
+    load_two_column,
 )
 from tests.helpers import shared_data_dir
 
@@ -167,3 +169,45 @@ def test_irish_network_modes_per_second():
     # README per-mode means 57.0 (5G), 11.1 (LTE), 3.4 (HSPA+) are over raw rows, not averaged seconds: looser bound
     for mode, mean in (("5G", 57.0), ("LTE", 11.1), ("HSPA+", 3.4)):
         assert rates[modes == mode].mean() == pytest.approx(mean, rel=0.1), mode
+
+
+@pytest.mark.parametrize(("name", "content", "kwargs", "match"), [
+    # a CSV field over csv.field_size_limit() used to raise a raw _csv.Error
+    ("big.csv", "time,rate\n0,1\n1," + "1" * 140_000 + "\n", {"fmt": "csv", "time_col": "time", "rate_col": "rate"},
+     r"big.csv:3: malformed CSV"),
+    ("sq.up", "0\n²\n", {"fmt": "mahimahi"}, r"sq.up:2: not a non-negative integer millisecond timestamp"),
+    ("long.up", "0\n" + "9" * 200_000 + "\n", {"fmt": "mahimahi"}, r"long.up:2: not a non-negative integer"),
+    ("int64.up", "0\n99999999999999999999\n", {"fmt": "mahimahi"}, r"int64.up:2: not a non-negative integer"),
+    ("far.up", "0\n5000000000000\n", {"fmt": "mahimahi"}, r"far.up:2: timestamp 5000000000000 ms; a trace may span"),
+    ("tiny.up", "0\n1000\n", {"fmt": "mahimahi", "interval_s": 1e-9}, r"tiny.up:2: .* needs 999999999 bins; at most"),
+    ("huge.txt", "0.0 1e308\n", {}, r"huge.txt:1: throughput 1e\+308 Mbit/s; at most 1e\+06"),
+    ("spike.txt", "0 8\n1 1e18\n2 8\n", {}, r"spike.txt:2: throughput 1e\+18"),
+    ("farcol.txt", "0 1\n1e9 2\n", {}, r"farcol.txt:2: timestamp 1e\+09 s lies 1e\+09 s after the first"),
+    ("digits.txt", "0 1\n1 " + "9" * 400 + "\n", {}, r"digits.txt:2: non-finite value"),
+    ("nyu.csv", "1e12,Mbits/sec\n", {"fmt": "nyu_mets"}, r"nyu.csv:1: negative, non-finite or too large"),
+    ("rate.csv", "time,rate\n0,1\n1,2e9\n", {"fmt": "csv", "time_col": "time", "rate_col": "rate"}, r"rate.csv:3: throughput"),
+])
+def test_hostile_trace_files_are_trace_errors_naming_file_and_line(tmp_path, name, content, kwargs, match):
+    path = write(tmp_path, name, content)
+    with pytest.raises(TraceError, match=match):
+        load_trace(path, **kwargs)
+
+
+def test_a_directory_and_an_oversized_file_are_named(tmp_path):
+    with pytest.raises(TraceError, match="cannot read .*IsADirectoryError"):
+        load_two_column(tmp_path)
+    big = tmp_path / "big.txt"
+    with big.open("wb") as f:
+        f.truncate(MAX_FILE_BYTES + 1)
+    with pytest.raises(TraceError, match="big.txt: 67108865 bytes; a trace file may hold at most 67108864"):
+        load_two_column(big)
+
+
+def test_a_utf8_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "bom.txt"
+    path.write_bytes(b"\xef\xbb\xbf0 1.0\n1 2.0\n")
+    assert detect_format(path) == "two_column"
+    np.testing.assert_array_equal(load_trace(path).rates_mbps, [1.0, 2.0])
+    mahimahi = tmp_path / "bom.up"
+    mahimahi.write_bytes(b"\xef\xbb\xbf0\n500\n1000\n")
+    np.testing.assert_array_equal(load_mahimahi(mahimahi).rates_mbps, [2 * 1500 * 8 / 1e6])

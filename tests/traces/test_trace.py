@@ -70,3 +70,26 @@ def test_methods_are_the_kernel_functions(rates, gaps, times, fracs):
     assert trace.capacity(t).tolist() == [capacity_at(*args, v) for v in t]
     assert trace.inverse_capacity(x).tolist() == [inverse_capacity_at(*args, v) for v in x]
     assert trace.capacity(np.full((2, 3), 1.5)).shape == (2, 3)
+
+
+@pytest.mark.parametrize(("rates", "interval_s", "match"), [
+    ([0.0, 1e308], 1.0, r"'rates_mbps' is 1e\+308 at segment 1; allowed: at most 1e\+06 Mbit/s"),
+    ([8.0, 1e18, 8.0], 0.1, r"'rates_mbps' is 1e\+18 at segment 1"),  # was: every later upload dropped
+    ([1.0], 1e18, r"'edges' end at 1e\+18 s; a trace may last at most 1e\+08 s"),
+    ([np.inf], 1.0, "NaN or inf at segment 0"),
+])
+def test_rates_and_periods_beyond_the_physical_bounds_are_refused(rates, interval_s, match):
+    """A finite but huge rate or edge used to overflow the cumulative capacity into NaN observations and rewards."""
+    with pytest.raises(TraceError, match=match):
+        BandwidthTrace.from_samples(rates, interval_s)
+
+
+def test_a_burst_at_the_rate_bound_leaves_a_slow_link_exact():
+    """One 0.1 s sample at the largest rate allowed (1e6 Mbit/s) on an 8 Mbit/s link: every later 0.1 s slot still
+    measures 8 Mbit/s (a 1e18 Mbit/s sample used to make the link read 0 or -72 Mbit/s and drop every upload)."""
+    trace = BandwidthTrace.from_samples([8.0] * 5 + [1e6] + [8.0] * 50, 0.1)
+    t = np.arange(6, 200) * 0.1
+    measured = np.diff(trace.capacity(np.append(t, t[-1] + 0.1))) / 0.1 / 1e6
+    lap = (np.arange(6, 200) % 56) == 5  # the burst comes back every 56 samples
+    np.testing.assert_allclose(measured[~lap], 8.0, rtol=1e-9)
+    assert np.isfinite(trace.total_bits)
