@@ -6,7 +6,7 @@ plain ``ValueError`` keeps working. Messages name the field, file or key at faul
 
 from __future__ import annotations
 
-__all__ = ["ActionError", "HyperparamsError", "MissingDependencyError", "PolicyError", "ProfileError", "RapgymError", "ScenarioError", "TraceError", "UnknownFieldError"]
+__all__ = ["ActionError", "BenchmarkError", "HyperparamsError", "MissingDependencyError", "PolicyError", "ProfileError", "RapgymError", "ScenarioError", "TraceError", "UnknownFieldError"]
 
 
 class RapgymError(ValueError):
@@ -44,3 +44,8 @@ class PolicyError(RapgymError):
 
 class MissingDependencyError(RapgymError, ImportError):
     """An optional dependency is missing; the message names the extra to install (e.g. ``rapgym[train]``)."""
+
+
+class BenchmarkError(RapgymError):
+    """A benchmark run was refused: unknown preset, policy or import path in the protocol, or a resumed run whose
+    settings differ from the stored ones; the message names the setting and the allowed or stored value."""
