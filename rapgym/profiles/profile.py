@@ -15,11 +15,18 @@ from typing import Any
 import numpy as np
 
 from rapgym.errors import ProfileError
+from rapgym.profiles.schema import MAX_FLOPS, MAX_LATENCY_S, MAX_TX_BYTES, validate_profile_dict
 
-__all__ = ["DNNProfile", "DEFAULT_BITS", "head_cumsum", "tail_cumsum"]
+__all__ = ["DNNProfile", "DEFAULT_BITS", "MAX_PROFILE_BYTES", "head_cumsum", "tail_cumsum"]
 
 DEFAULT_BITS: tuple[int, ...] = (32, 16, 8, 4, 2)
 """Bit widths a crossing tensor may be quantized to; 32 means unquantized fp32."""
+
+MAX_PROFILE_BYTES = 16 * 2**20
+"""Largest profile JSON read, bytes (16 MiB)."""
+
+_UPPER_BOUND = {"device_s": MAX_LATENCY_S, "cloud_s": MAX_LATENCY_S, "tx_bytes": MAX_TX_BYTES, "acc_loss": 100.0, "flops": MAX_FLOPS}
+"""Field -> largest entry allowed (:mod:`rapgym.profiles.schema`)."""
 
 
 def head_cumsum(per_block: np.ndarray) -> np.ndarray:
@@ -105,6 +112,8 @@ class DNNProfile:
             value = getattr(self, key)
             if not np.all(np.isfinite(value)) or np.any(value < 0):
                 raise ProfileError(f"profile {self.name!r}: {key!r} must be finite and >= 0")
+            if np.any(value > _UPPER_BOUND[key]):
+                raise ProfileError(f"profile {self.name!r}: {key!r} has entry {value.max():g}; at most {_UPPER_BOUND[key]:g}")
         if not np.isfinite(self.base_accuracy) or not 0.0 <= self.base_accuracy <= 100.0:
             raise ProfileError(f"profile {self.name!r}: 'base_accuracy' must be a percentage in [0, 100], got {self.base_accuracy}")
         j32 = self.bits.index(32)
@@ -141,24 +150,26 @@ class DNNProfile:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> DNNProfile:
-        """Inverse of :meth:`to_dict`; raises :class:`ProfileError` naming a missing or unknown field."""
-        if not isinstance(data, dict):
-            raise ProfileError(f"a profile must be a JSON object, got {type(data).__name__}")
-        required = {"name", "cut_names", "device_s", "cloud_s", "tx_bytes", "acc_loss", "base_accuracy"}
-        allowed = required | {"bits", "flops", "provenance"}
-        missing = sorted(required - data.keys())
-        if missing:
-            raise ProfileError(f"profile {data.get('name', '?')!r}: missing field(s) {missing}")
-        unknown = sorted(data.keys() - allowed)
-        if unknown:
-            raise ProfileError(f"profile {data.get('name', '?')!r}: unknown field(s) {unknown}; allowed: {sorted(allowed)}")
-        return cls(
-            name=str(data["name"]), cut_names=tuple(data["cut_names"]), device_s=data["device_s"],
-            cloud_s=data["cloud_s"], tx_bytes=data["tx_bytes"], acc_loss=data["acc_loss"],
-            base_accuracy=float(data["base_accuracy"]), bits=tuple(data.get("bits", DEFAULT_BITS)),
-            flops=data.get("flops"), provenance=dict(data.get("provenance", {})),
-        )
+    def from_dict(cls, data: dict[str, Any], where: str | None = None) -> DNNProfile:
+        """Inverse of :meth:`to_dict`, checked against :class:`~rapgym.profiles.schema.ProfileSchema` first.
+
+        Raises:
+            ProfileError: a missing, unknown, wrong-typed or out-of-range field (named), or a rule of the profile
+                broken; ``where`` (default ``profile '<name>'``) starts the message.
+        """
+        name = data.get("name", "?") if isinstance(data, dict) else "?"
+        schema = validate_profile_dict(data, where or f"profile {name!r}")
+        try:
+            return cls(
+                name=schema.name, cut_names=tuple(schema.cut_names), device_s=schema.device_s, cloud_s=schema.cloud_s,
+                tx_bytes=schema.tx_bytes, acc_loss=_rectangular(schema.acc_loss, schema.name),
+                base_accuracy=schema.base_accuracy, bits=tuple(schema.bits), flops=schema.flops,
+                provenance=dict(schema.provenance),
+            )
+        except ProfileError as exc:
+            if where is None:
+                raise
+            raise ProfileError(f"{where}: {exc}") from None
 
     def save_json(self, path: str | Path) -> None:
         """Write the profile as indented JSON."""
@@ -166,11 +177,35 @@ class DNNProfile:
 
     @classmethod
     def load_json(cls, path: str | Path) -> DNNProfile:
-        """Read a profile JSON written by :meth:`save_json` or the profiler."""
+        """Read a profile JSON written by :meth:`save_json` or the profiler (UTF-8, at most :data:`MAX_PROFILE_BYTES`).
+
+        Raises:
+            ProfileError: the file is missing, a directory, unreadable, too large, not UTF-8, not JSON (or nested
+                too deep), or not a valid profile; the message names the file and the field.
+        """
+        where = f"profile file {str(path)!r}"
         try:
-            data = json.loads(Path(path).read_text())
+            size = Path(path).stat().st_size
+            if size > MAX_PROFILE_BYTES:
+                raise ProfileError(f"{where}: {size} bytes; a profile file may hold at most {MAX_PROFILE_BYTES} bytes")
+            text = Path(path).read_bytes().decode("utf-8-sig")
         except FileNotFoundError:
-            raise ProfileError(f"profile file {str(path)!r} does not exist") from None
+            raise ProfileError(f"{where} does not exist") from None
+        except OSError as exc:
+            raise ProfileError(f"{where}: cannot read ({type(exc).__name__}: {exc.strerror or exc})") from None
+        except UnicodeDecodeError as exc:
+            raise ProfileError(f"{where} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        try:
+            data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ProfileError(f"profile file {str(path)!r} is not valid JSON: {exc}") from None
-        return cls.from_dict(data)
+            raise ProfileError(f"{where} is not valid JSON: {exc}") from None
+        except (RecursionError, ValueError) as exc:  # nesting too deep, an integer over Python's digit limit
+            raise ProfileError(f"{where} is not valid JSON: {type(exc).__name__}: {str(exc)[:80]}") from None
+        return cls.from_dict(data, where)
+
+
+def _rectangular(rows: list[list[float]], name: str) -> np.ndarray:
+    """``acc_loss`` rows as a 2-D array; ragged rows are a ProfileError."""
+    if len({len(r) for r in rows}) > 1:
+        raise ProfileError(f"profile {name!r}: 'acc_loss' rows have different lengths {sorted({len(r) for r in rows})}")
+    return np.array(rows, dtype=np.float64)
