@@ -1,16 +1,12 @@
 """rapgym: a Gymnasium environment and benchmark for multi-user end-cloud collaborative DNN inference.
 
-Importing the package registers ``rapgym/MultiUserEndCloud-v0``.
+Importing the package registers ``rapgym/MultiUserEndCloud-v0`` and its learner-ready variants
+(:mod:`rapgym.envs`).
 """
 
-from gymnasium.envs.registration import register, registry
-
+from rapgym.envs import BOX_ENV_ID, ENV_ID, FLAT_ENV_ID
 from rapgym.envs.multi_user_end_cloud import MultiUserEndCloudEnv
 
-__all__ = ["MultiUserEndCloudEnv", "ENV_ID"]
+__all__ = ["BOX_ENV_ID", "ENV_ID", "FLAT_ENV_ID", "MultiUserEndCloudEnv", "__version__"]
 __version__ = "0.1.0"
-
-ENV_ID = "rapgym/MultiUserEndCloud-v0"
-
-if ENV_ID not in registry:
-    register(id=ENV_ID, entry_point="rapgym.envs.multi_user_end_cloud:MultiUserEndCloudEnv")
+"""The package version, read by ``pyproject.toml`` (``[tool.setuptools.dynamic]``): defined here only."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
+from gymnasium.envs.registration import EnvSpec
 
 from rapgym.configs.scenario import ScenarioConfig, load_scenario
 from rapgym.envs.inputs import check_reset_options, parse_action
@@ -131,6 +133,7 @@ class MultiUserEndCloudEnv(gym.Env):
     """
 
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 10}
+    _spec: EnvSpec | None = None
 
     def __init__(self, scenario: str | dict[str, Any] | ScenarioConfig = "default", render_mode: str | None = None,
                  profiles: Sequence[DNNProfile] | None = None, **overrides: Any) -> None:
@@ -205,6 +208,20 @@ class MultiUserEndCloudEnv(gym.Env):
         if self.render_mode == "rgb_array":
             return render_rgb(self)
         return None
+
+    # ------------------------------------------------------------------ spec
+    @property
+    def spec(self) -> EnvSpec | None:
+        """The Gymnasium spec ``gym.make`` set (``None`` when built directly)."""
+        return self._spec
+
+    @spec.setter
+    def spec(self, spec: EnvSpec | None) -> None:
+        # a ScenarioConfig in the kwargs is stored as its dict, which builds the same env and keeps to_json() working
+        scenario = spec.kwargs.get("scenario") if spec is not None else None
+        if isinstance(scenario, ScenarioConfig):
+            spec = replace(spec, kwargs={**spec.kwargs, "scenario": scenario.model_dump(mode="json")})
+        self._spec = spec
 
     # ------------------------------------------------------------------ read-only state
     @property

@@ -26,25 +26,33 @@ USER_KEYS = ("user_tasks", "user_cost", "user_mean_latency_s", "user_dropped", "
 
 
 @njit(cache=True)
-def _user_sums(start: np.ndarray, stop: np.ndarray, latency: np.ndarray, acc_loss: np.ndarray, deadline: np.ndarray,
-               latency_ref_s: float, acc_weight: float, miss_penalty: float, drop_penalty: float) -> np.ndarray:
-    """``(5, N)``: tasks, cost sum, latency sum of the completed, drops, misses of tasks ``start[i]:stop[i]``."""
+def _user_outcomes(start: np.ndarray, stop: np.ndarray, latency: np.ndarray, acc_loss: np.ndarray, deadline: np.ndarray,
+                   latency_ref_s: float, acc_weight: float, miss_penalty: float, drop_penalty: float
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Tasks, mean cost, mean latency of the completed, drops and misses of each user's tasks ``start[i]:stop[i]``."""
     n = start.shape[0]
-    out = np.zeros((5, n))
+    tasks = np.zeros(n, np.int64)
+    dropped = np.zeros(n, np.int64)
+    missed = np.zeros(n, np.int64)
+    cost = np.zeros(n)
+    mean_latency = np.zeros(n)
     for i in range(n):
         for j in range(start[i], stop[i]):
             lat = latency[j]
-            dropped = lat < 0.0
-            out[0, i] += 1.0
-            out[1, i] += task_cost(lat, acc_loss[j], deadline[i], dropped, latency_ref_s, acc_weight, miss_penalty,
-                                   drop_penalty)
-            if dropped:
-                out[3, i] += 1.0
+            drop = lat < 0.0
+            tasks[i] += 1
+            cost[i] += task_cost(lat, acc_loss[j], deadline[i], drop, latency_ref_s, acc_weight, miss_penalty, drop_penalty)
+            if drop:
+                dropped[i] += 1
             else:
-                out[2, i] += lat
+                mean_latency[i] += lat
                 if lat > deadline[i]:
-                    out[4, i] += 1.0
-    return out
+                    missed[i] += 1
+        if tasks[i] > 0:
+            cost[i] /= tasks[i]
+        if tasks[i] > dropped[i]:
+            mean_latency[i] /= tasks[i] - dropped[i]
+    return tasks, cost, mean_latency, dropped, missed
 
 
 def user_outcomes(sim: Simulator, slot_start: np.ndarray) -> dict[str, np.ndarray]:
@@ -56,17 +64,9 @@ def user_outcomes(sim: Simulator, slot_start: np.ndarray) -> dict[str, np.ndarra
     none), ``user_dropped`` and ``user_deadline_misses`` (counts).
     """
     cfg = sim.config
-    sums = _user_sums(slot_start, sim.cursor, sim.task_latency, sim.task_acc_loss, sim.deadline, float(cfg.latency_ref_s),
-                      float(cfg.acc_weight), float(cfg.miss_penalty), float(cfg.drop_penalty))
-    tasks, cost, latency, dropped, missed = sums
-    completed = tasks - dropped
-    return {
-        "user_tasks": tasks.astype(np.int64),
-        "user_cost": np.divide(cost, tasks, out=np.zeros_like(cost), where=tasks > 0),
-        "user_mean_latency_s": np.divide(latency, completed, out=np.zeros_like(latency), where=completed > 0),
-        "user_dropped": dropped.astype(np.int64),
-        "user_deadline_misses": missed.astype(np.int64),
-    }
+    values = _user_outcomes(slot_start, sim.cursor, sim.task_latency, sim.task_acc_loss, sim.deadline, cfg.latency_ref_s,
+                            cfg.acc_weight, cfg.miss_penalty, cfg.drop_penalty)
+    return dict(zip(USER_KEYS, values, strict=True))
 
 
 def slot_info(stats: SlotStats, dt_s: float, cloud_load: float, *, sim: Simulator | None = None,
