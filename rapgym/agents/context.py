@@ -34,6 +34,8 @@ class PolicyContext:
         dt_s: slot length, s.
         shared_uplink: the users share one uplink cell (the action has ``uplink_share``).
         action_space: the env's ``Dict`` action space.
+        observation_space: the env's ``Dict`` observation space (shapes and bounds every observation a policy is
+            given must respect); ``None`` checks shapes from ``num_users`` and ``bits`` and values finite, ``>= 0``.
     """
 
     num_users: int
@@ -47,6 +49,7 @@ class PolicyContext:
     dt_s: float
     shared_uplink: bool
     action_space: spaces.Dict
+    observation_space: spaces.Dict | None = None
 
     @property
     def idx32(self) -> int:
@@ -54,19 +57,20 @@ class PolicyContext:
         return int(np.flatnonzero(self.bits == 32)[0])
 
     @classmethod
-    def from_config(cls, config: ScenarioConfig, action_space: spaces.Dict) -> PolicyContext:
-        """Context of a scenario config and the env's action space."""
+    def from_config(cls, config: ScenarioConfig, action_space: spaces.Dict,
+                    observation_space: spaces.Dict | None = None) -> PolicyContext:
+        """Context of a scenario config and the env's action (and observation) space."""
         return cls(
             num_users=config.num_users, bits=np.asarray(config.bits, dtype=np.int64), min_share=config.min_share,
             header_bits=8.0 * config.header_bytes, rtt_s=config.rtt_s, latency_ref_s=config.latency_ref_s,
             acc_weight=config.acc_weight, fps=np.asarray(config.per_user("fps"), dtype=np.float64), dt_s=config.dt_s,
-            shared_uplink=config.shared_uplink, action_space=action_space)
+            shared_uplink=config.shared_uplink, action_space=action_space, observation_space=observation_space)
 
     @classmethod
     def from_env(cls, env: Any) -> PolicyContext:
         """Context of a ``MultiUserEndCloudEnv`` (wrappers are looked through via ``unwrapped``)."""
         base = env.unwrapped
-        return cls.from_config(base.config, base.action_space)
+        return cls.from_config(base.config, base.action_space, base.observation_space)
 
     def action(self, split: np.ndarray, bits_idx: np.ndarray, compute_share: np.ndarray,
                uplink_share: np.ndarray | None = None) -> dict[str, np.ndarray]:

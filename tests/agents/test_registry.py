@@ -23,8 +23,8 @@ def test_no_policy_emits_an_action_outside_the_space(seed, scale):
     rng = np.random.default_rng(seed)
     env = random_env(rng, max_users=5)
     obs = random_obs(rng, env)
-    obs["bandwidth"] = (obs["bandwidth"] * scale).astype(np.float32)
-    obs["queue"] = (obs["queue"] * scale).astype(np.float32)
+    for key in ("bandwidth", "queue"):  # scaled to the edges of the observation space
+        obs[key] = np.minimum(obs[key] * scale, env.observation_space[key].high).astype(np.float32)
     for name in OBS_POLICIES:
         action, state = make_policy(name, env).predict(obs)
         assert state is None
