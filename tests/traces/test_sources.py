@@ -7,7 +7,8 @@ import pytest
 
 from rapgym.errors import ScenarioError
 from rapgym.traces.sets import TRACE_SETS
-from rapgym.traces.sources import make_uplink_traces, source_names
+from rapgym.traces.sources import PARAM_BOUNDS, SOURCE_DEFAULTS, check_uplink_source, make_uplink_traces, source_names
+from rapgym.traces.trace import MAX_RATE_MBPS
 from tests.helpers import shared_data_dir
 
 
@@ -74,3 +75,25 @@ def test_unknown_source_and_params():
     with pytest.raises(ScenarioError, match="trace_dir is only allowed"):
         make_uplink_traces("stable", np.random.default_rng(0), 1, 10.0, {}, trace_dir="/nonexistent")
     assert "calibrated:irish_5g" in source_names()
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("mean_mbps", 1e303), ("mean_mbps", 10**400), ("mean_mbps", 1e4 * (1 + 1e-9)), ("cv", 1e300), ("cv", 10.001),
+    ("outage_mean_s", 1e300), ("outage_mean_s", 1e-4), ("interval_s", 1e-9), ("interval_s", float("inf")),
+    ("outage_rate_per_s", 1001.0), ("mean_mbps", float("nan")), ("cv", -0.1),
+])
+def test_uplink_parameters_outside_their_bounds_are_named(key, value):
+    """Each of these used to reach the generator: NaN observations, an IndexError or a huge allocation (issue 14)."""
+    with pytest.raises(ScenarioError, match=f"uplink source 'gauss-markov': {key} must be (finite and in|a finite number)"):
+        check_uplink_source("gauss-markov", {key: value})
+
+
+def test_uplink_parameters_at_their_bounds_give_finite_bounded_rates():
+    """At the largest mean and coefficient of variation allowed every sample stays in [0, MAX_RATE_MBPS]."""
+    for key, (low, high) in PARAM_BOUNDS.items():
+        for value in (low, high):
+            if np.isfinite(value) and key in SOURCE_DEFAULTS["gauss-markov"]:
+                check_uplink_source("gauss-markov", {key: value})
+    params = {"mean_mbps": 1e4, "cv": 10.0, "interval_s": 1e-3}
+    for trace in make_uplink_traces("gauss-markov", np.random.default_rng(0), 4, 60.0, params):
+        assert 0.0 <= trace.rates_mbps.min() and trace.rates_mbps.max() <= MAX_RATE_MBPS
