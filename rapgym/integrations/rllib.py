@@ -11,6 +11,8 @@ Ray pins its own gymnasium (1.2.2 with Ray 2.60); the core env runs on it, so RL
   that does not exist is a :class:`~rapgym.errors.ScenarioError` naming it, not a remote traceback.
 - :class:`EpisodeSummaryCallback` logs the env's episode summary (``info["rapgym_episode"]``) into RLlib's
   metrics: ``result["env_runners"]["rapgym"][<key>]``, the mean over the episodes of the iteration.
+- :func:`register_multi_user_env` registers the PettingZoo view (:mod:`rapgym.envs.multi_user_end_cloud_v0`,
+  one agent per user) as an RLlib ``MultiAgentEnv`` through RLlib's ``ParallelPettingZooEnv``.
 """
 
 from __future__ import annotations
@@ -29,13 +31,18 @@ except ImportError as exc:
     raise MissingDependencyError('the RLlib integration needs Ray RLlib: pip install "rapgym[rllib]" (in its own venv: '
                                  "Ray pins gymnasium 1.2.2)") from exc
 
-__all__ = ["METRICS_KEY", "EpisodeSummaryCallback", "env_config", "episode_summary_of", "runner_env_id"]
+__all__ = ["METRICS_KEY", "MULTI_USER_ENV", "EpisodeSummaryCallback", "env_config", "episode_summary_of",
+           "make_multi_user_env", "register_multi_user_env", "runner_env_id"]
 
 METRICS_KEY = "rapgym"
 """Where the episode summary lands in RLlib's results: ``result["env_runners"][METRICS_KEY]``."""
 
-ENV_OPTIONS = frozenset({"scenario", "profiles", "render_mode", "compact", "share_levels"})
-"""Keywords of the registered ids that are not scenario fields (the flat ids add ``compact``, ``share_levels``)."""
+MULTI_USER_ENV = "rapgym-multi-user"
+"""Name under which :func:`register_multi_user_env` registers the multi-agent env with RLlib."""
+
+ENV_OPTIONS = frozenset({"scenario", "profiles", "render_mode", "compact", "share_levels", "per_user_reward"})
+"""Keywords of the envs that are not scenario fields (the flat ids add ``compact`` and ``share_levels``, the
+PettingZoo view ``per_user_reward``)."""
 
 
 def runner_env_id(env_id: str = FLAT_ENV_ID) -> str:
@@ -57,6 +64,28 @@ def env_config(scenario: str = "default", **fields: Any) -> dict[str, Any]:
     """
     load_scenario(scenario, **{k: v for k, v in fields.items() if k not in ENV_OPTIONS})
     return {"scenario": scenario, **fields}
+
+
+def make_multi_user_env(config: Mapping[str, Any]) -> Any:
+    """RLlib env creator: the PettingZoo ``parallel_env(**config)`` as an RLlib ``MultiAgentEnv``.
+
+    Raises:
+        MissingDependencyError: pettingzoo is missing.
+        ScenarioError: an invalid scenario field in ``config``.
+    """
+    from ray.rllib.env.wrappers.pettingzoo_env import ParallelPettingZooEnv
+
+    from rapgym.envs import multi_user_end_cloud_v0
+
+    return ParallelPettingZooEnv(multi_user_end_cloud_v0.parallel_env(**dict(config)))
+
+
+def register_multi_user_env() -> str:
+    """Register :func:`make_multi_user_env` with RLlib (``tune.register_env``) and return its name."""
+    from ray.tune.registry import register_env
+
+    register_env(MULTI_USER_ENV, make_multi_user_env)
+    return MULTI_USER_ENV
 
 
 def episode_summary_of(infos: Any) -> dict[str, float] | None:

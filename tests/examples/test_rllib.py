@@ -31,16 +31,22 @@ def _example(name: str) -> ModuleType:
     return module
 
 
-def _assert_summary_logged(runners: dict) -> None:
+def test_single_agent_ppo_trains_one_iteration_on_a_remote_runner_and_logs_the_summary():
+    runners = _example("rllib_ppo").main([*TINY, "--env-runners", "1"])
     summary = runners["rapgym"]
     assert runners["num_episodes"] >= 1
     assert 0.0 < summary["mean_latency_s"] < 10.0 and 0.0 <= summary["deadline_miss_rate"] <= 1.0
     assert math.isclose(summary["return"], runners["episode_return_mean"], rel_tol=1e-4)
 
 
-def test_single_agent_ppo_trains_one_iteration_on_a_remote_runner_and_logs_the_summary():
-    runners = _example("rllib_ppo").main([*TINY, "--env-runners", "1"])
-    _assert_summary_logged(runners)
+def test_multi_agent_ppo_shares_one_policy_over_the_users_and_logs_the_summary():
+    runners = _example("rllib_multiagent").main([*TINY, "--env-runners", "1"])
+    summary = runners["rapgym"]
+    assert runners["num_episodes"] >= 1 and 0.0 < summary["mean_latency_s"] < 10.0
+    # every agent gets the shared reward: RLlib's episode return sums it over the 2 agents
+    assert math.isclose(2 * summary["return"], runners["episode_return_mean"], rel_tol=1e-4)
+    assert set(runners["module_episode_returns_mean"]) == {"user"}  # one shared policy
+    assert set(runners["agent_episode_returns_mean"]) == {"user_0", "user_1"}
 
 
 def test_env_config_names_a_field_that_does_not_exist_before_ray_starts():
