@@ -26,8 +26,10 @@ from rapgym.configs.scenario import available_scenarios
 from rapgym.errors import RapgymError
 from rapgym.evaluation.suite import run_suite
 from rapgym.evaluation.suite_exec import local_engine, ray_engine
+from rapgym.evaluation.suite_leaderboard import leaderboard_table, read_entries, replace_table, write_entries
 from rapgym.evaluation.suite_protocol import SUITE_POLICIES, Protocol
 from rapgym.evaluation.suite_report import ReportContext, write_report
+from rapgym.evaluation.suite_table import result_rows
 
 __all__ = ["QUICK", "main", "parse_args", "protocol_from_args"]
 
@@ -42,13 +44,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--presets", nargs="+", default=None, metavar="PRESET",
                         help=f"presets (default: all of {', '.join(available_scenarios())})")
     parser.add_argument("--users", nargs="+", type=int, default=None, metavar="N", help="values of N (default 1 4 8 16)")
-    parser.add_argument("--policies", nargs="+", default=None, metavar="SPEC",
-                        help=f"reference policy specs (default: {' '.join(SUITE_POLICIES)})")
+    parser.add_argument("--policies", nargs="*", default=None, metavar="SPEC",
+                        help=f"reference policy specs (default: {' '.join(SUITE_POLICIES)}; none: --policies alone)")
     parser.add_argument("--policy", nargs="+", default=[], metavar="MODULE:NAME", dest="extra",
                         help="your own policies by import path, played beside the reference ones")
     parser.add_argument("--agents", nargs="+", default=[], metavar="ZIP",
                         help="saved agents (train.py run folders); each plays only on its training preset and N")
-    parser.add_argument("--episodes", type=int, default=None, help="episodes (test seeds) per cell (default 20)")
+    parser.add_argument("--episodes", type=int, default=None, help="episodes (test seeds) per cell (default 12)")
     parser.add_argument("--episode-slots", type=int, default=None, help="slots per episode (default 200)")
     parser.add_argument("--no-real-traces", action="store_true", help="skip the real-trace test splits")
     parser.add_argument("--quick", action="store_true", help="smoke version: " + ", ".join(f"{k}={v}" for k, v in QUICK.items()))
@@ -56,6 +58,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--report", type=Path, default=None, metavar="MD",
                         help="write the report here and results/ (CSV, figures) beside it")
     parser.add_argument("--no-plots", action="store_true", help="report without figures")
+    parser.add_argument("--leaderboard", type=Path, default=None, metavar="DIR",
+                        help="also write one entry folder per policy (results.csv, command.txt) under DIR and refresh "
+                             "the ranking table of DIR/README.md")
     parser.add_argument("--workers", type=int, default=2, help="local worker processes (1: in this process)")
     parser.add_argument("--ray-address", default=None, metavar="ADDR",
                         help="run the cells on Ray (an address, or 'local' to start one here)")
@@ -77,7 +82,7 @@ def _agent_targets(agents: list[str]) -> dict[str, tuple[str, int]]:
             config = read_run_config(spec)
         except FileNotFoundError as exc:
             raise RapgymError(f"--agents {spec!r}: {exc}") from None
-        scenario = load_scenario(config["scenario"], **config.get("env_kwargs", {}))
+        scenario = load_scenario(config["scenario"], **config.get("hyperparams", {}).get("env_kwargs", {}))
         targets[spec] = (config["scenario"], scenario.num_users)
     return targets
 
@@ -93,6 +98,11 @@ def protocol_from_args(args: argparse.Namespace) -> Protocol:
     agents = _agent_targets(args.agents) if args.agents else {}
     return Protocol(policies=policies, agents=agents, real_traces=not args.no_real_traces,
                     plugins=(SAVED_AGENTS_PLUGIN,) if agents else (), **base)
+
+
+def _command(argv: list[str] | None) -> str:
+    """The command line as typed (``rapgym-benchmark`` and the arguments)."""
+    return "rapgym-benchmark " + shlex.join(argv if argv is not None else sys.argv[1:])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -115,11 +125,14 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"  failed: {result['cell']['scenario']} N={result['cell']['num_users']} "
                       f"{result['cell']['policy']}: {result['reason']}")
     if args.report is not None:
-        command = "rapgym-benchmark " + shlex.join(argv if argv is not None else sys.argv[1:])
-        ctx = ReportContext(command, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), time.perf_counter() - start,
+        ctx = ReportContext(_command(argv), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), time.perf_counter() - start,
                             protocol.settings(), missing)
         write_report(run.results, args.report, ctx, plots=not args.no_plots)
         console.print(f"wrote {args.report} and {args.report.parent / 'results'}/")
+    if args.leaderboard is not None:
+        written = write_entries(result_rows(run.results), args.leaderboard, _command(argv))
+        replace_table(args.leaderboard / "README.md", leaderboard_table(read_entries(args.leaderboard)))
+        console.print(f"wrote {len(written)} leaderboard entries under {args.leaderboard}/")
     return 1 if run.failed else 0
 
 

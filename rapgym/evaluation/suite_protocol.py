@@ -109,7 +109,7 @@ class Protocol:
     users: tuple[int, ...] = (1, 4, 8, 16)
     policies: tuple[str, ...] = SUITE_POLICIES
     agents: Mapping[str, tuple[str, int]] = field(default_factory=dict)
-    episodes: int = 20
+    episodes: int = 12
     episode_slots: int = 200
     real_traces: bool = True
     plugins: tuple[str, ...] = ()

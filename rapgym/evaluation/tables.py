@@ -14,6 +14,8 @@ import numpy as np
 from rich.table import Table
 from scipy import stats
 
+from rapgym.evaluation.suite_metrics import ratio_ci
+
 __all__ = ["METRICS", "Metric", "ResultRow", "ci_markdown_table", "ci_rich_table", "confidence_interval", "result_row",
            "write_ci_csv"]
 
@@ -31,21 +33,26 @@ class Metric(NamedTuple):
     """Format of the mean and of the half-width."""
     scale: float
     """Table value = ``scale`` x summary value (rates as fractions become %)."""
+    weight: str | None = None
+    """``None``: mean over episodes; ``"completed"`` / ``"tasks"``: a per-task figure, pooled over the episodes'
+    completed / arrived tasks (:func:`rapgym.evaluation.suite_metrics.ratio_ci`), so an episode without a
+    completed task adds nothing instead of a 0."""
 
 
 METRICS: tuple[Metric, ...] = (
     Metric("mean_reward", "mean_reward", "reward/step", "{:.3f}", 1.0),
-    Metric("mean_latency_s", "mean_latency_s", "mean lat (s)", "{:.3f}", 1.0),
-    Metric("p95_latency_s", "p95_latency_s", "p95 lat (s)", "{:.3f}", 1.0),
-    Metric("mean_accuracy", "mean_accuracy", "accuracy (%)", "{:.2f}", 1.0),
-    Metric("deadline_miss_pct", "deadline_miss_rate", "miss (%)", "{:.1f}", 100.0),
-    Metric("drop_pct", "drop_rate", "drop (%)", "{:.1f}", 100.0),
+    Metric("mean_latency_s", "mean_latency_s", "mean lat (s)", "{:.3f}", 1.0, "completed"),
+    Metric("p95_latency_s", "p95_latency_s", "p95 lat (s)", "{:.3f}", 1.0, "completed"),
+    Metric("mean_accuracy", "mean_accuracy", "accuracy (%)", "{:.2f}", 1.0, "completed"),
+    Metric("deadline_miss_pct", "deadline_miss_rate", "miss (%)", "{:.1f}", 100.0, "tasks"),
+    Metric("drop_pct", "drop_rate", "drop (%)", "{:.1f}", 100.0, "tasks"),
     Metric("drops", "drops", "drops/ep", "{:.1f}", 1.0),
     Metric("cloud_util", "cloud_util", "cloud util", "{:.2f}", 1.0),
     Metric("decision_us", "decision_us", "decide (µs/step)", "{:.0f}", 1.0),
 )
-"""Columns after scenario, policy and episode count. Units: reward per slot; latencies s; accuracy, miss and
-drop rates %; drops tasks per episode; cloud utilisation the mean offered cloud load (1 = the whole cloud
+"""Columns after scenario, policy and episode count. Units: reward per slot; latencies s (of the completed tasks,
+pooled over episodes; p95: the episodes' p95 weighted by their completed tasks); accuracy (of the completed
+tasks), miss and drop rates (per arrived task) %; drops tasks per episode; cloud utilisation the mean offered cloud load (1 = the whole cloud
 busy); decision time µs per step (after one untimed warm-up call)."""
 
 
@@ -80,10 +87,17 @@ def confidence_interval(values: Sequence[float], level: float = 0.95) -> tuple[f
 
 
 def result_row(scenario: str, policy: str, summaries: Sequence[Mapping[str, float]]) -> ResultRow:
-    """The row of ``policy`` on ``scenario`` from its episode summaries (one per episode)."""
+    """The row of ``policy`` on ``scenario`` from its episode summaries (one per episode; ``tasks`` and
+    ``drop_rate`` give the weights of the per-task metrics)."""
     mean, half = {}, {}
+    tasks = np.array([s["tasks"] for s in summaries], dtype=np.float64)
+    weights = {"tasks": tasks, "completed": np.round(tasks * (1.0 - np.array([s["drop_rate"] for s in summaries])))}
     for m in METRICS:
-        centre, width = confidence_interval([s[m.summary_key] for s in summaries])
+        values = np.array([s[m.summary_key] for s in summaries], dtype=np.float64)
+        if m.weight is None:
+            centre, width = confidence_interval(values)
+        else:
+            centre, width = ratio_ci(values * weights[m.weight], weights[m.weight])
         mean[m.field], half[m.field] = m.scale * centre, m.scale * width
     return ResultRow(scenario, policy, len(summaries), mean, half)
 

@@ -68,3 +68,16 @@ def test_ratio_ci_by_hand_and_equal_to_the_t_interval_when_denominators_are_equa
     assert h2 == pytest.approx(stats.t.ppf(0.975, 3) * y.std(ddof=1) / 2)
     assert ratio_ci([5.0], [2.0]) == (2.5, 0.0)
     assert all(math.isnan(v) for v in ratio_ci([0.0, 0.0], [0.0, 0.0]))
+
+
+def test_evaluate_table_pools_tasks_instead_of_averaging_empty_episodes_in():
+    from rapgym.evaluation.tables import result_row
+
+    base = {"mean_reward": -1.0, "p95_latency_s": 0.5, "deadline_miss_rate": 0.0, "drops": 0, "cloud_util": 0.5,
+            "decision_us": 1.0}
+    full = dict(base, tasks=4, drop_rate=0.25, mean_latency_s=0.3, mean_accuracy=69.76)  # 3 completed
+    empty = dict(base, tasks=5, drop_rate=1.0, mean_latency_s=0.0, mean_accuracy=0.0)  # all dropped: reported 0
+    row = result_row("x", "cloud-only", [full, empty])
+    assert row.mean["mean_accuracy"] == pytest.approx(69.76)  # not (69.76 + 0) / 2 = 34.88
+    assert row.mean["mean_latency_s"] == pytest.approx(0.3)
+    assert row.mean["drop_pct"] == pytest.approx(100 * 6 / 9)  # six of nine tasks dropped

@@ -12,7 +12,7 @@ from rapgym.evaluation.tables import METRICS, ci_markdown_table, ci_rich_table, 
 
 def summary(reward: float, miss_rate: float) -> dict[str, float]:
     """An episode summary as ``run_episode`` returns it (the keys the table reads)."""
-    return {"mean_reward": reward, "mean_latency_s": 0.25, "p95_latency_s": 0.5, "mean_accuracy": 70.0,
+    return {"tasks": 10, "mean_reward": reward, "mean_latency_s": 0.25, "p95_latency_s": 0.5, "mean_accuracy": 70.0,
             "deadline_miss_rate": miss_rate, "drop_rate": 0.0, "drops": 0, "cloud_util": 0.5, "decision_us": 10.0}
 
 
