@@ -52,10 +52,11 @@ def _as_index(name: str, value: np.ndarray) -> np.ndarray:
     if kind in "iu":
         return np.asarray(value, dtype=np.int64)
     if kind == "f":
-        with np.errstate(invalid="ignore"):
-            integral = np.isfinite(value) & (value == np.round(value)) & (np.abs(value) <= 2.0 ** 53)
+        with np.errstate(over="ignore", invalid="ignore"):
+            wide = value.astype(np.float64)  # float16 .. longdouble; beyond float64 becomes inf
+            integral = np.isfinite(wide) & (wide == np.round(wide)) & (np.abs(wide) <= 2.0 ** 53)
         if np.all(integral):
-            return value.astype(np.int64)
+            return wide.astype(np.int64)
         raise ActionError(f"action field {name!r} must hold integers, got non-integral values {value[~integral].ravel()[:4]}")
     raise ActionError(f"action field {name!r} must hold integers (any integer dtype or integral floats), got dtype {value.dtype}")
 

@@ -34,10 +34,14 @@ import numpy as np
 from rapgym.errors import TraceError
 from rapgym.traces.trace import MAX_PERIOD_S, MAX_RATE_MBPS, MBIT, BandwidthTrace
 
-__all__ = ["FORMATS", "MAX_FILE_BYTES", "MAX_SAMPLES", "GNetTrackTrace", "detect_format", "load_csv", "load_gnettrack", "load_mahimahi", "load_nyu_mets", "load_trace", "load_two_column"]
+__all__ = ["FORMATS", "MAX_FILE_BYTES", "MAX_SAMPLES", "MAX_TIMESTAMP_S", "GNetTrackTrace", "detect_format", "load_csv", "load_gnettrack", "load_mahimahi", "load_nyu_mets", "load_trace", "load_two_column"]
 
 MAX_FILE_BYTES = 64 * 2**20
 """Largest trace file read, bytes (64 MiB; the largest real trace shipped is about 1.2 MB)."""
+
+MAX_TIMESTAMP_S = 1e12
+"""Largest absolute timestamp, s (about 31,700 years; Unix times are about 1.7e9 s): keeps a timestamp's float64
+rounding under 0.2 ms."""
 
 MAX_SAMPLES = 10_000_000
 """Most Mahimahi bins in one trace (a far timestamp or a tiny ``interval_s`` would need more memory)."""
@@ -88,6 +92,10 @@ def _from_times(path: Path, times_s: np.ndarray, rates: np.ndarray, lines: np.nd
     if high.size:
         raise TraceError(f"{path}:{lines[high[0]]}: throughput {rates[high[0]]:g} Mbit/s; at most {MAX_RATE_MBPS:g} "
                          "(MAX_RATE_MBPS)")
+    huge = np.flatnonzero(np.abs(times_s) > MAX_TIMESTAMP_S)
+    if huge.size:
+        raise TraceError(f"{path}:{lines[huge[0]]}: timestamp {times_s[huge[0]]:g} s; at most {MAX_TIMESTAMP_S:g} in "
+                         "absolute value (MAX_TIMESTAMP_S)")
     far = np.flatnonzero(times_s - times_s[0] > MAX_PERIOD_S - 1.0)
     if far.size:
         raise TraceError(f"{path}:{lines[far[0]]}: timestamp {times_s[far[0]]:g} s lies {times_s[far[0]] - times_s[0]:g} s "
@@ -96,7 +104,10 @@ def _from_times(path: Path, times_s: np.ndarray, rates: np.ndarray, lines: np.nd
     means = np.bincount(inverse, weights=rates) / np.bincount(inverse)
     hold = last_hold_s if last_hold_s is not None else (float(np.median(np.diff(uniq))) if uniq.size > 1 else 1.0)
     edges = np.append(uniq, uniq[-1] + hold) - uniq[0]
-    return BandwidthTrace(edges, means, path.name)
+    try:
+        return BandwidthTrace(edges, means, path.name)
+    except TraceError as exc:  # e.g. timestamps too close together to stay distinct in float64
+        raise TraceError(f"{path}: {exc}") from None
 
 
 def load_two_column(path: str | Path) -> BandwidthTrace:
