@@ -20,7 +20,7 @@ from typing import Any
 from rapgym.evaluation.suite_table import Variant, variants
 
 __all__ = ["BASELINES", "OURS", "PAPER_ACCURACY_GAIN_PCT", "PAPER_LATENCY_RATIO", "STABLE_CV", "ClaimRow",
-           "claim_rows", "network_class"]
+           "claim_rows", "claims_discussion", "network_class"]
 
 PAPER_LATENCY_RATIO = 5.06
 """Up to 5.06x lower latency than the state of the art (abstract, doi 10.1109/TMC.2024.3430103)."""
@@ -91,3 +91,57 @@ def claim_rows(rows: Sequence[Mapping[str, Any]]) -> list[ClaimRow]:
                 out.append(ClaimRow(network, ours, base, len(common), r1, at1, r2, at2,
                                     (min(acc), sum(acc) / len(acc), max(acc)), wins))
     return out
+
+
+def _largest(claims: list[ClaimRow], network: str, ours: str, exclude: tuple[str, ...] = ()) -> ClaimRow | None:
+    pool = [c for c in claims if c.network == network and c.ours == ours and c.baseline not in exclude
+            and not math.isnan(c.max_ratio)]
+    return max(pool, key=lambda c: c.max_ratio) if pool else None
+
+
+def claims_discussion(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Markdown paragraphs setting this run's figures beside the paper's and explaining the differences that
+    follow from our formulation (every number computed from ``rows``)."""
+    claims = claim_rows(rows)
+    lines = []
+    for network in ("stable", "unstable"):
+        for ours in OURS:
+            top = _largest(claims, network, ours)
+            sota = _largest(claims, network, ours, exclude=("device-only", "cloud-only"))
+            if top is None:
+                continue
+            gain = max((c.accuracy_diff_pp[2] for c in claims if c.network == network and c.ours == ours), default=math.nan)
+            text = (f"- **{network}, {ours}**: the largest latency ratio is {top.max_ratio:.2f}x (vs {top.baseline}, "
+                    f"{top.max_ratio_at[0]} N={top.max_ratio_at[1]}; paper: up to {PAPER_LATENCY_RATIO}x)")
+            if sota is not None:
+                text += (f"; against the split-computing baselines alone (Neurosurgeon, IAO, accuracy-budget) "
+                         f"{sota.max_ratio:.2f}x (vs {sota.baseline}, {sota.max_ratio_at[0]} N={sota.max_ratio_at[1]})")
+            text += f"; the largest accuracy gain over any baseline in one variant is {gain:+.2f} pp (paper: +{PAPER_ACCURACY_GAIN_PCT} %)."
+            lines.append(text)
+    by_variant: dict[Variant, dict[str, float]] = {}
+    for variant, group in variants(rows).items():
+        by_variant[variant] = {r["policy"]: float(r["reward_per_slot"]) for r in group}
+    both = [v for v in by_variant.values() if "rap" in v and "accuracy-budget" in v]
+    ahead = sum(v["accuracy-budget"] > v["rap"] for v in both)
+    lines += [
+        "",
+        "Where our formulation agrees: RAP and JM-MPRA lower latency against the fp32 partitioners (Neurosurgeon, "
+        "IAO) mostly by quantizing the uploaded tensor when the estimated bandwidth is low, and their reward is higher "
+        "than the classic baselines' in most variants (the counts in the table above). The very large ratios against "
+        "device-only come from running whole CNNs on a Raspberry Pi 4 and say nothing about the paper's comparison, "
+        "which is with state-of-the-art methods.",
+        "",
+        "Where it does not: (1) **accuracy** — in our model an fp32 partition loses no accuracy, so RAP and JM-MPRA, "
+        "which may quantize, can only match or lose accuracy against Neurosurgeon, IAO, cloud-only and device-only; a "
+        "positive difference appears only through which tasks complete (accuracy is pooled over the completed tasks "
+        "of users running different models). The paper's +1.52 % must come from a comparison we cannot rebuild from "
+        "the abstract (its baselines' compression, its accuracy model). (2) **accuracy-budget above RAP** — it has "
+        f"the higher reward in {ahead} of {len(both)} variants here. The env's cost prices 1 pp of accuracy like "
+        "`acc_weight * latency_ref_s` seconds of latency (10 ms with the defaults 0.1 per pp and 0.1 s, which no preset changes) and adds a deadline "
+        "penalty; accuracy-budget minimises latency within a 1 pp loss budget, which is close to the minimum of that "
+        "cost. RAP's objective `omega(B) * acc_loss / acc_ref + (1 - omega(B)) * T / T_ref` equals the cost (without "
+        "the deadline term) only at `B = B0`; above `B0` it weights accuracy more than the env does, below it less, "
+        "and it never sees the deadline penalty. We do not tune the presets or the cost weights to change this "
+        "(project rule); the ranking is what our formulation gives.",
+    ]
+    return lines

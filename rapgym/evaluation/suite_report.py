@@ -19,6 +19,7 @@ from rapgym.evaluation.suite_claims import (
     PAPER_LATENCY_RATIO,
     STABLE_CV,
     claim_rows,
+    claims_discussion,
     network_class,
 )
 from rapgym.evaluation.suite_metrics import CELL_METRICS
@@ -105,7 +106,7 @@ def _claims(rows: Sequence[Mapping[str, Any]]) -> list[str]:
                      f"{c.max_ratio_at[0]} N={c.max_ratio_at[1]} | {c.max_ratio_drops:.2f}x | "
                      f"{c.max_ratio_drops_at[0]} N={c.max_ratio_drops_at[1]} | "
                      + " / ".join(f"{round(a, 2) + 0.0:+.2f}" for a in c.accuracy_diff_pp) + f" | {c.reward_wins} of {c.variants} |")
-    return lines
+    return [*lines, "", *claims_discussion(rows)]
 
 
 def _ranking(rows: Sequence[Mapping[str, Any]]) -> list[str]:

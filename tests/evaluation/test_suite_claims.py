@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from rapgym.evaluation.suite_claims import claim_rows, network_class
+from rapgym.evaluation.suite_claims import claim_rows, claims_discussion, network_class
 from rapgym.evaluation.suite_plots import pareto_front
 from rapgym.evaluation.suite_table import COLUMNS, fmt_ci, ranks, read_rows, write_rows
 
@@ -56,3 +56,10 @@ def test_csv_round_trip_and_dash_for_nan(tmp_path):
     assert back[0]["num_users"] == 8 and back[0]["reward_per_slot"] == -1.0
     assert fmt_ci(back[0], "latency_s") == "—"
     assert fmt_ci(back[0], "reward_per_slot") == "-1.000 ± 0.100"
+
+
+def test_discussion_quotes_the_computed_figures():
+    text = "\n".join(claims_discussion(ROWS))
+    assert "**unstable, rap**: the largest latency ratio is 5.00x (vs neurosurgeon, lte N=8; paper: up to 5.06x)" in text
+    assert "the largest accuracy gain over any baseline in one variant is -1.00 pp" in text
+    assert "it has the higher reward in 0 of 0 variants" in text  # no accuracy-budget rows here
