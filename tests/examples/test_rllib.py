@@ -49,6 +49,18 @@ def test_multi_agent_ppo_shares_one_policy_over_the_users_and_logs_the_summary()
     assert set(runners["agent_episode_returns_mean"]) == {"user_0", "user_1"}
 
 
+def test_readme_example_trains_one_iteration(capsys):
+    import ray
+
+    from tests.envs.test_ecosystem_readme import readme_examples
+
+    try:
+        exec(compile(readme_examples()["Ray RLlib"], "README.md: Ray RLlib", "exec"), {})
+    finally:
+        ray.shutdown()
+    assert 0.0 < float(capsys.readouterr().out.strip().splitlines()[-1]) < 10.0  # mean latency, s
+
+
 def test_env_config_names_a_field_that_does_not_exist_before_ray_starts():
     with pytest.raises(UnknownFieldError, match="unknown field 'warp_drive'"):
         env_config("default", num_users=2, warp_drive=1)
