@@ -109,7 +109,6 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; 0 when every cell finished, 1 when some failed, 2 on bad input."""
     args = parse_args(argv)
     console = Console(stderr=True)
-    start = time.perf_counter()
     try:
         protocol = protocol_from_args(args)
         engine = ray_engine(args.ray_address) if args.ray_address else local_engine(args.workers)
@@ -125,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"  failed: {result['cell']['scenario']} N={result['cell']['num_users']} "
                       f"{result['cell']['policy']}: {result['reason']}")
     if args.report is not None:
-        ctx = ReportContext(_command(argv), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), time.perf_counter() - start,
+        ctx = ReportContext(_command(argv), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), run.total_wall_s,
                             protocol.settings(), missing)
         write_report(run.results, args.report, ctx, plots=not args.no_plots)
         console.print(f"wrote {args.report} and {args.report.parent / 'results'}/")

@@ -35,13 +35,16 @@ class SuiteRun:
         results: :func:`~rapgym.evaluation.suite_cell.run_cell` result of every cell.
         computed: cells played by this invocation (the others were loaded from the run folder).
         wall_s: wall time of this invocation, s.
+        total_wall_s: wall time of every invocation of the run folder so far (an interrupted run included), s.
     """
 
-    def __init__(self, protocol: Protocol, results: list[dict[str, Any]], computed: int, wall_s: float) -> None:
+    def __init__(self, protocol: Protocol, results: list[dict[str, Any]], computed: int, wall_s: float,
+                 total_wall_s: float) -> None:
         self.protocol = protocol
         self.results = results
         self.computed = computed
         self.wall_s = wall_s
+        self.total_wall_s = total_wall_s
 
     @property
     def failed(self) -> list[dict[str, Any]]:
@@ -74,7 +77,9 @@ def run_suite(protocol: Protocol, out: Path, engine: Engine = serial_engine, pro
         for cell, result in engine(todo, plugins):
             store.save(cell, result)
             bar.update(task, advance=1, last=f"{cell.scenario} N={cell.num_users} {cell.policy}: {result['status']}")
-    return SuiteRun(protocol, [store.load(cell) for cell in cells], len(todo), time.perf_counter() - start)
+    wall = time.perf_counter() - start
+    total = sum(run["wall_s"] for run in store.log_invocation(len(todo), wall))
+    return SuiteRun(protocol, [store.load(cell) for cell in cells], len(todo), wall, total)
 
 
 def ok_results(results: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -38,7 +38,7 @@ class ReportContext:
     command: str
     date: str
     wall_s: float
-    """Wall time of the invocation that completed the run, s."""
+    """Wall time of the run, all its invocations together, s."""
     settings: Mapping[str, Any]
     missing_real_sets: Sequence[str] = ()
 

@@ -1,7 +1,7 @@
 """A benchmark run's folder: its settings and one JSON file per finished cell, so an interrupted run resumes.
 
-Layout of ``out``: ``settings.json`` (the :meth:`~rapgym.evaluation.suite_protocol.Protocol.settings`) and
-``cells/<cell key>.json`` (the result of :func:`~rapgym.evaluation.suite_cell.run_cell`, written atomically).
+Layout of ``out``: ``settings.json`` (the :meth:`~rapgym.evaluation.suite_protocol.Protocol.settings`),
+``invocations.json`` (cells computed and wall time of every invocation) and ``cells/<cell key>.json`` (the result of :func:`~rapgym.evaluation.suite_cell.run_cell`, written atomically).
 A cell with a file is finished (failed cells too: a failure is a result) and is not played again. Opening a
 folder whose stored settings differ from the protocol's is refused, naming every difference.
 """
@@ -59,6 +59,14 @@ class RunStore:
     def load(self, cell: Cell) -> dict[str, Any]:
         """The stored result of a finished cell."""
         return json.loads(self._path(cell).read_text())
+
+    def log_invocation(self, computed: int, wall_s: float) -> list[dict[str, Any]]:
+        """Append one invocation (cells computed, wall time in s) to ``invocations.json``; every one so far."""
+        path = self.out / "invocations.json"
+        runs = json.loads(path.read_text()) if path.is_file() else []
+        runs.append({"computed": computed, "wall_s": wall_s})
+        _write_atomic(path, json.dumps(runs, indent=1))
+        return runs
 
 
 def _write_atomic(path: Path, text: str) -> None:

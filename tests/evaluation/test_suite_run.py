@@ -27,6 +27,9 @@ def test_a_finished_cell_is_not_recomputed(tmp_path):
     second = run_suite(Protocol(**SMALL), tmp_path, progress=False)
     assert second.computed == 1
     assert _metrics(second) == _metrics(first)
+    invocations = json.loads((tmp_path / "invocations.json").read_text())
+    assert [run["computed"] for run in invocations] == [4, 1]
+    assert second.total_wall_s == pytest.approx(first.wall_s + second.wall_s)
 
 
 def test_resuming_with_other_settings_is_refused_naming_the_difference(tmp_path):
