@@ -12,6 +12,7 @@ of :func:`plan` on the real testbed, replays each in the simulator under model v
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import platform
 import time
@@ -32,6 +33,8 @@ BITS = (32, 8, 4, 2)
 OUTAGE_MBPS = (8, 10, 6, 8, 0, 0, 8, 12, 6, 8, 4, 8, 0, 10, 8, 6, 8, 10, 8, 8)
 """The outage trace (1 s samples, Mbit/s; repeated): a 2 s and a 1 s outage between LTE-like rates."""
 RTT_S = 0.02
+DEVICE_FACTOR = 10.0
+"""The devices are emulated 10x slower than this host (a Raspberry-Pi-like device against a server CPU)."""
 
 
 def trace(rates: list[float] | tuple[float, ...], seconds: int, shift: int = 0) -> BandwidthTrace:
@@ -41,7 +44,7 @@ def trace(rates: list[float] | tuple[float, ...], seconds: int, shift: int = 0) 
 
 def plan(profile, seconds: int) -> list[Experiment]:
     slots = seconds * 10
-    out = []
+    out: list[Experiment] = []
     for level in (2.0, 8.0, 30.0):
         out.append(Experiment(f"N=1 sweep {level:g} Mbit/s", (trace([level], seconds),),
                               combos=tuple(feasible_combos(profile, CUTS, BITS, level, 0.1)), slots=slots))
@@ -55,7 +58,7 @@ def plan(profile, seconds: int) -> list[Experiment]:
     out.append(Experiment("N=4 jm-mpra outages", tuple(trace(OUTAGE_MBPS, seconds, 5 * i) for i in range(4)), policy="jm-mpra", slots=slots))
     out.append(Experiment("N=1 throughput 20 fps, 30 Mbit/s", (trace([30.0], seconds),), combos=((10, 0),), fps=20.0,
                           slots=min(slots, 100)))
-    return out
+    return [dataclasses.replace(e, device_factor=DEVICE_FACTOR) for e in out]
 
 
 def row(label: str, stats: dict[str, float]) -> str:
@@ -76,7 +79,8 @@ def report(outcomes: list[Outcome], profiles: dict, args: argparse.Namespace, lo
         f"{torch.__version__} (1 thread per process), shared with other jobs: load average {load[0]:.2f} / "
         f"{load[1]:.2f} / {load[2]:.2f} (1/5/15 min) at the start; seed {args.seed} (arrival phases); "
         f"{wall_s:.0f} s in all. Model: `{profiles['spec'].name}` (random weights), cuts {list(CUTS)}, "
-        f"bits {list(BITS)}, RTT {RTT_S * 1e3:.0f} ms emulated, 5 frames/s per user unless said.",
+        f"bits {list(BITS)}, RTT {RTT_S * 1e3:.0f} ms emulated, devices emulated {DEVICE_FACTOR:g}x slower than the "
+        "host, 5 frames/s per user unless said.",
         "",
         "**Per-task latency, by run** (variant A = shaper rate + profiler profile; C = TCP goodput + stage profile):",
         "",

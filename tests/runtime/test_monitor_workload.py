@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
-from rapgym.errors import ProfileError
-from rapgym.profiler.small_models import build_small
-from rapgym.runtime.monitor import Monitor
-from rapgym.runtime.schedule import CycleSchedule
-from rapgym.runtime.workload import ModelSpec, SplitModel
-from rapgym.sim.layout import COL_CLOUD_S, COL_DEVICE_S
+torch = pytest.importorskip("torch", reason="the runtime needs torch (the runtime extra)")
+
+from rapgym.errors import ProfileError  # noqa: E402
+from rapgym.profiler.small_models import build_small  # noqa: E402
+from rapgym.runtime.monitor import Monitor  # noqa: E402
+from rapgym.runtime.schedule import CycleSchedule  # noqa: E402
+from rapgym.runtime.workload import ModelSpec, SplitModel  # noqa: E402
+from rapgym.sim.layout import COL_CLOUD_S, COL_DEVICE_S  # noqa: E402
 
 
 def _static(n: int = 1, history: int = 3) -> dict[str, np.ndarray]:

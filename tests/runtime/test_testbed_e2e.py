@@ -12,14 +12,16 @@ import subprocess
 import numpy as np
 import pytest
 
-from rapgym.runtime import testbed as tb_module
-from rapgym.runtime.compare import latency_table, summarise, uplink_table
-from rapgym.runtime.driver import run
-from rapgym.runtime.replay import GOODPUT_FACTOR, applied_trace, make_env, predict_latency
-from rapgym.runtime.schedule import CycleSchedule
-from rapgym.runtime.testbed import Testbed, TestbedError, applied_rates, check_requirements, remove_stale
-from rapgym.runtime.workload import ModelSpec, profile_on_host
-from rapgym.traces.trace import BandwidthTrace
+torch = pytest.importorskip("torch", reason="the runtime needs torch (the runtime extra)")
+
+from rapgym.runtime import testbed as tb_module  # noqa: E402
+from rapgym.runtime.compare import latency_table, summarise, uplink_table  # noqa: E402
+from rapgym.runtime.driver import run  # noqa: E402
+from rapgym.runtime.replay import GOODPUT_FACTOR, applied_trace, make_env, predict_latency  # noqa: E402
+from rapgym.runtime.schedule import CycleSchedule  # noqa: E402
+from rapgym.runtime.testbed import Testbed, TestbedError, applied_rates, check_requirements, remove_stale  # noqa: E402
+from rapgym.runtime.workload import ModelSpec, profile_on_host  # noqa: E402
+from rapgym.traces.trace import BandwidthTrace  # noqa: E402
 
 
 def _namespaces() -> list[str]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
-from rapgym.profiler.quant import payload_bytes, quantize_dequantize
-from rapgym.runtime.wire import FRAME_HEADER_BYTES, QUANT_HEADER_BYTES, UPLOAD, WIRE_BITS, WireError, pack_tensor, unpack_tensor
+torch = pytest.importorskip("torch", reason="the runtime needs torch (the runtime extra)")
+
+from rapgym.profiler.quant import payload_bytes, quantize_dequantize  # noqa: E402
+from rapgym.runtime.wire import FRAME_HEADER_BYTES, QUANT_HEADER_BYTES, UPLOAD, WIRE_BITS, WireError, pack_tensor, unpack_tensor  # noqa: E402
 
 
 @pytest.mark.parametrize("bits", WIRE_BITS)
