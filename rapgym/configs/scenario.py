@@ -10,7 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from rapgym.errors import ProfileError, ScenarioError, TraceError, UnknownFieldError
-from rapgym.profiles.library import available_clouds, available_devices, available_models, is_profile_file
+from rapgym.profiles.library import available_clouds, available_devices, available_models, is_profile_file, load_profile
 from rapgym.profiles.profile import DNNProfile
 from rapgym.traces.sets import TraceSet
 from rapgym.traces.sources import check_uplink_source, source_names
@@ -144,6 +144,15 @@ class ScenarioConfig(BaseModel):
             raise ScenarioError(f"field 'trace_dir': {self.trace_dir!r} has no file in the trace_split={self.trace_split!r} "
                                 "split (file i is a test file when i % 5 == 0, so the train split needs at least 2 "
                                 "files); add files or use trace_split='test'")
+        return self
+
+    @model_validator(mode="after")
+    def _models_offer_the_bits(self) -> ScenarioConfig:
+        for model in dict.fromkeys(self.models):
+            try:
+                load_profile(model, device=self.device, cloud=self.cloud, bits=tuple(self.bits))
+            except ProfileError as exc:
+                raise ScenarioError(f"field 'bits': model {model!r} does not offer {self.bits}: {exc}") from None
         return self
 
     @model_validator(mode="after")

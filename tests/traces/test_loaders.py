@@ -184,6 +184,7 @@ def test_irish_network_modes_per_second():
     ("spike.txt", "0 8\n1 1e18\n2 8\n", {}, r"spike.txt:2: throughput 1e\+18"),
     ("farcol.txt", "0 1\n1e9 2\n", {}, r"farcol.txt:2: timestamp 1e\+09 s lies 1e\+09 s after the first"),
     ("digits.txt", "0 1\n1 " + "9" * 400 + "\n", {}, r"digits.txt:2: non-finite value"),
+    ("abs.txt", "1e308 0\n", {}, r"abs.txt:1: timestamp 1e\+308 s; at most 1e\+12"),  # found by the property suite
     ("nyu.csv", "1e12,Mbits/sec\n", {"fmt": "nyu_mets"}, r"nyu.csv:1: negative, non-finite or too large"),
     ("rate.csv", "time,rate\n0,1\n1,2e9\n", {"fmt": "csv", "time_col": "time", "rate_col": "rate"}, r"rate.csv:3: throughput"),
 ])
