@@ -72,10 +72,12 @@ def resolve_policy(spec: str) -> PolicyFactory:
 
 
 def policy_label(spec: str) -> str:
-    """Name of a policy spec in tables and plots: the spec itself, or ``<run folder>/<model stem>`` for a saved agent."""
-    if spec.endswith(SAVED_AGENT_SUFFIX):
-        path = Path(spec)
-        return f"{path.parent.name}/{path.stem}"
+    """Name of a policy spec in tables and plots: the spec itself, or ``<run folder>/<model stem>`` for a saved agent
+    (``<run folder>/<model stem>:<encoding...>`` for one given as ``PATH.zip:ENCODING``)."""
+    path, encoded, encoding = spec.partition(SAVED_AGENT_SUFFIX + ":")
+    if encoded or spec.endswith(SAVED_AGENT_SUFFIX):
+        model = Path(path if encoded else spec)
+        return f"{model.parent.name}/{model.stem}" + (f":{encoding}" if encoded else "")
     return spec
 
 

@@ -44,4 +44,5 @@ def test_rl_zoo_trains_a_few_hundred_steps_and_evaluate_ranks_the_saved_agent(tm
     rc = evaluate_cli.main(["--agents", str(model), "--agent-encoding", "ppo", "--policies", "device-only", "--seeds", "0",
                             "--num-users", "2", "--episode-slots", "16", "--out", str(out)])
     assert rc == 0
-    assert [r["policy"] for r in csv.DictReader(open(out / "comparison.csv"))] == [f"{model}:ppo", "device-only"]
+    assert [r["policy"] for r in csv.DictReader(open(out / "comparison.csv"))] == [
+        "rapgym-MultiUserEndCloud-v0_1/rapgym-MultiUserEndCloud-v0:ppo", "device-only"]

@@ -127,9 +127,10 @@ def test_an_agent_saved_without_config_yml_is_evaluated_given_its_encoding(tmp_p
                             "--num-users", "2", "--episode-slots", "8", "--out", str(out)])
     assert rc == 0
     rows = {r["policy"]: r for r in csv.DictReader(open(out / "comparison.csv"))}
-    assert set(rows) == {f"{model}:ppo", "device-only"}
+    label = "rapgym-MultiUserEndCloud-v0_1/best_model:ppo"
+    assert set(rows) == {label, "device-only"}
     direct = run_episode(MultiUserEndCloudEnv("default", num_users=2, episode_slots=8), agent, seed=0)
-    assert float(rows[f"{model}:ppo"]["mean_reward"]) == pytest.approx(direct["mean_reward"])
+    assert float(rows[label]["mean_reward"]) == pytest.approx(direct["mean_reward"])
 
 
 def test_two_rl_zoo_statistics_beside_a_model_are_ambiguous(tmp_path):
