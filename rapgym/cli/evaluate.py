@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from rapgym.configs.hyperparams import ALGOS
 from rapgym.configs.overrides import parse_overrides
@@ -122,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = compare(args.scenarios, args.specs, args.seeds, args.out, plots=args.plots, plot_spec=args.plot_policy,
                        plot_seed=args.plot_seed, progress=lambda msg: console.log(msg), **args.overrides)
     except ValueError as exc:  # RapgymError, or an invalid policy option refused by the policy itself
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {escape(str(exc))}")  # escaped: "rapgym[train]" is no markup
         return 2
     console.print(ci_rich_table(rows, comparison_title(args.seeds, args.overrides)))
     if args.out is not None:
@@ -135,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
             frames, fps = record_episode(args.scenarios[0], resolve_policy(spec), seed, **args.overrides)
             write_video(frames, args.video, fps)
         except ValueError as exc:  # RapgymError, MissingDependencyError included
-            console.print(f"[red]error:[/red] {exc}")
+            console.print(f"[red]error:[/red] {escape(str(exc))}")  # escaped: "rapgym[train]" is no markup
             return 2
         console.print(f"wrote {len(frames)} frames of {spec} on {args.scenarios[0]} (seed {seed}) to {args.video}")
     return 0

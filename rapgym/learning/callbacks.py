@@ -1,7 +1,7 @@
 """Training callbacks: the env metrics in TensorBoard and the held-out evaluation against JM-MPRA.
 
-Imports Stable-Baselines3 (the ``train`` extra) at module level: import this module after
-:func:`rapgym.learning.models.require_train_extra`.
+Imports Stable-Baselines3 (the ``train`` extra) at module level; without it, importing this module raises
+:class:`~rapgym.errors.MissingDependencyError` naming the extra.
 """
 
 from __future__ import annotations
@@ -10,9 +10,16 @@ import csv
 from typing import Any
 
 import numpy as np
-from stable_baselines3.common.callbacks import BaseCallback
-from stable_baselines3.common.logger import TensorBoardOutputFormat
-from stable_baselines3.common.vec_env import VecNormalize
+
+from rapgym.errors import MissingDependencyError
+from rapgym.learning.models import TRAIN_EXTRA_HINT
+
+try:
+    from stable_baselines3.common.callbacks import BaseCallback
+    from stable_baselines3.common.logger import TensorBoardOutputFormat
+    from stable_baselines3.common.vec_env import VecNormalize
+except ImportError as exc:
+    raise MissingDependencyError(f"the training callbacks need the train extra ({exc.name} is missing): {TRAIN_EXTRA_HINT}") from exc
 
 from rapgym.agents.registry import make_policy
 from rapgym.envs.multi_user_end_cloud import MultiUserEndCloudEnv
