@@ -3,7 +3,7 @@
 Every loader returns a :class:`~rapgym.traces.trace.BandwidthTrace` in Mbit/s whose time axis starts at 0.
 Malformed input raises :class:`~rapgym.errors.TraceError` naming the file and, where one is at fault,
 the 1-based line number. Files are read as UTF-8 (a byte-order mark is skipped, undecodable bytes become
-U+FFFD) and bounded: at most :data:`MAX_FILE_BYTES`, every rate at most
+U+FFFD) and bounded: at most :data:`~rapgym.traces.trace_file.MAX_FILE_BYTES`, every rate at most
 :data:`~rapgym.traces.trace.MAX_RATE_MBPS`, a span of at most :data:`~rapgym.traces.trace.MAX_PERIOD_S`
 from the first timestamp, at most :data:`MAX_SAMPLES` Mahimahi bins. Supported layouts:
 
@@ -21,10 +21,9 @@ from the first timestamp, at most :data:`MAX_SAMPLES` Mahimahi bins. Supported l
 
 from __future__ import annotations
 
-import csv
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import NamedTuple
@@ -33,15 +32,9 @@ import numpy as np
 
 from rapgym.errors import TraceError
 from rapgym.traces.trace import MAX_PERIOD_S, MAX_RATE_MBPS, MBIT, BandwidthTrace
+from rapgym.traces.trace_file import csv_rows, parse_float, read_lines, trace_from_times
 
-__all__ = ["FORMATS", "MAX_FILE_BYTES", "MAX_SAMPLES", "MAX_TIMESTAMP_S", "GNetTrackTrace", "detect_format", "load_csv", "load_gnettrack", "load_mahimahi", "load_nyu_mets", "load_trace", "load_two_column"]
-
-MAX_FILE_BYTES = 64 * 2**20
-"""Largest trace file read, bytes (64 MiB; the largest real trace shipped is about 1.2 MB)."""
-
-MAX_TIMESTAMP_S = 1e12
-"""Largest absolute timestamp, s (about 31,700 years; Unix times are about 1.7e9 s): keeps a timestamp's float64
-rounding under 0.2 ms."""
+__all__ = ["FORMATS", "MAX_SAMPLES", "GNetTrackTrace", "detect_format", "load_csv", "load_gnettrack", "load_mahimahi", "load_nyu_mets", "load_trace", "load_two_column"]
 
 MAX_SAMPLES = 10_000_000
 """Most Mahimahi bins in one trace (a far timestamp or a tiny ``interval_s`` would need more memory)."""
@@ -63,58 +56,11 @@ _MILLISECONDS = re.compile(r"^[0-9]{1,15}$")
 """A Mahimahi timestamp: ASCII digits only (``str.isdigit`` also takes ``'²'``), at most 15 of them."""
 
 
-def _read_lines(path: Path) -> list[str]:
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise TraceError(f"{path}: {size} bytes; a trace file may hold at most {MAX_FILE_BYTES} bytes (MAX_FILE_BYTES)")
-        text = path.read_text(encoding="utf-8-sig", errors="replace")
-    except OSError as exc:
-        raise TraceError(f"{path}: cannot read ({type(exc).__name__}: {exc.strerror or exc})") from None
-    if not text.strip():
-        raise TraceError(f"{path}: empty file")
-    return text.splitlines()
-
-
-def _from_times(path: Path, times_s: np.ndarray, rates: np.ndarray, lines: np.ndarray, last_hold_s: float | None = None) -> BandwidthTrace:
-    """Piecewise-constant trace from sample times in seconds (duplicates averaged).
-
-    The last sample holds for ``last_hold_s`` seconds, by default the median gap between distinct times
-    (1 s for a single sample).
-    """
-    back = np.flatnonzero(np.diff(times_s) < 0)
-    if back.size:
-        raise TraceError(f"{path}:{lines[back[0] + 1]}: timestamp {times_s[back[0] + 1]} goes backwards (previous {times_s[back[0]]})")
-    neg = np.flatnonzero(rates < 0)
-    if neg.size:
-        raise TraceError(f"{path}:{lines[neg[0]]}: negative throughput {rates[neg[0]]}")
-    high = np.flatnonzero(rates > MAX_RATE_MBPS)
-    if high.size:
-        raise TraceError(f"{path}:{lines[high[0]]}: throughput {rates[high[0]]:g} Mbit/s; at most {MAX_RATE_MBPS:g} "
-                         "(MAX_RATE_MBPS)")
-    huge = np.flatnonzero(np.abs(times_s) > MAX_TIMESTAMP_S)
-    if huge.size:
-        raise TraceError(f"{path}:{lines[huge[0]]}: timestamp {times_s[huge[0]]:g} s; at most {MAX_TIMESTAMP_S:g} in "
-                         "absolute value (MAX_TIMESTAMP_S)")
-    far = np.flatnonzero(times_s - times_s[0] > MAX_PERIOD_S - 1.0)
-    if far.size:
-        raise TraceError(f"{path}:{lines[far[0]]}: timestamp {times_s[far[0]]:g} s lies {times_s[far[0]] - times_s[0]:g} s "
-                         f"after the first; a trace may span at most {MAX_PERIOD_S:g} s (MAX_PERIOD_S)")
-    uniq, inverse = np.unique(times_s, return_inverse=True)
-    means = np.bincount(inverse, weights=rates) / np.bincount(inverse)
-    hold = last_hold_s if last_hold_s is not None else (float(np.median(np.diff(uniq))) if uniq.size > 1 else 1.0)
-    edges = np.append(uniq, uniq[-1] + hold) - uniq[0]
-    try:
-        return BandwidthTrace(edges, means, path.name)
-    except TraceError as exc:  # e.g. timestamps too close together to stay distinct in float64
-        raise TraceError(f"{path}: {exc}") from None
-
-
 def load_two_column(path: str | Path) -> BandwidthTrace:
     """Load ``t_seconds throughput_Mbps`` rows (space or tab separated; regular or irregular times)."""
     path = Path(path)
     times, rates, lines = [], [], []
-    for number, line in enumerate(_read_lines(path), start=1):
+    for number, line in enumerate(read_lines(path), start=1):
         fields = line.split()
         if not fields:
             continue
@@ -131,7 +77,7 @@ def load_two_column(path: str | Path) -> BandwidthTrace:
         lines.append(number)
     if not times:
         raise TraceError(f"{path}: empty file (no samples)")
-    return _from_times(path, np.array(times), np.array(rates), np.array(lines))
+    return trace_from_times(path, np.array(times), np.array(rates), np.array(lines))
 
 
 def load_mahimahi(path: str | Path, interval_s: float = 1.0) -> BandwidthTrace:
@@ -140,7 +86,7 @@ def load_mahimahi(path: str | Path, interval_s: float = 1.0) -> BandwidthTrace:
     if not (math.isfinite(interval_s) and interval_s > 0):
         raise TraceError(f"{path}: 'interval_s' must be > 0, got {interval_s}")
     stamps, lines = [], []
-    for number, line in enumerate(_read_lines(path), start=1):
+    for number, line in enumerate(read_lines(path), start=1):
         text = line.strip()
         if not text:
             continue
@@ -174,7 +120,7 @@ def load_nyu_mets(path: str | Path) -> BandwidthTrace:
     """Load an NYU-METS ``value,unit`` log (1-s samples), skipping rows whose 2nd field is not a unit."""
     path = Path(path)
     rates = []
-    for number, line in enumerate(_read_lines(path), start=1):
+    for number, line in enumerate(read_lines(path), start=1):
         fields = [f.strip() for f in line.split(",")]
         unit = fields[1] if len(fields) > 1 else ""
         if not _UNIT_LIKE.match(unit):
@@ -202,45 +148,6 @@ class GNetTrackTrace(NamedTuple):
     """``(M,)`` ``NetworkMode`` string per trace segment (one per logged second; last row of that second)."""
 
 
-def _csv_rows(path: Path, required: tuple[str, ...]) -> tuple[Iterator[tuple[int, list[str]]], dict[str, int]]:
-    """``(data rows, header)``: the header maps column name -> index; the data rows are ``(1-based line, fields)``.
-
-    Blank rows are skipped; a row too short to hold every ``required`` column raises (when it is reached).
-    """
-    reader = csv.reader(_read_lines(path))
-    try:
-        rows = list(reader)
-    except csv.Error as exc:  # e.g. a field over csv.field_size_limit() (128 KiB)
-        raise TraceError(f"{path}:{reader.line_num}: malformed CSV ({exc})") from None
-    header = {name.strip(): i for i, name in enumerate(rows[0])}
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise TraceError(f"{path}:1: missing column(s) {missing}; header has {sorted(header)}")
-    if len(rows) < 2:
-        raise TraceError(f"{path}: empty file (header only)")
-    last = max(header[c] for c in required)
-
-    def data() -> Iterator[tuple[int, list[str]]]:
-        for number, row in enumerate(rows[1:], start=2):
-            if not any(field.strip() for field in row):
-                continue
-            if len(row) <= last:
-                raise TraceError(f"{path}:{number}: expected {len(header)} fields, got {len(row)}")
-            yield number, row
-
-    return data(), header
-
-
-def _parse_float(path: Path, number: int, text: str, what: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise TraceError(f"{path}:{number}: {what} is not a number: {text[:40]!r}") from None
-    if not math.isfinite(value):
-        raise TraceError(f"{path}:{number}: {what} is not finite: {text[:40]!r}")
-    return value
-
-
 def load_gnettrack(path: str | Path, direction: str = "dl") -> GNetTrackTrace:
     """Load a G-NetTrack Pro CSV: ``direction`` ``"dl"`` (``DL_bitrate``) or ``"ul"`` (``UL_bitrate``), kbit/s -> Mbit/s.
 
@@ -250,7 +157,7 @@ def load_gnettrack(path: str | Path, direction: str = "dl") -> GNetTrackTrace:
     columns = {"dl": "DL_bitrate", "ul": "UL_bitrate"}
     if direction not in columns:
         raise TraceError(f"{path}: direction {direction!r} unknown; allowed: {sorted(columns)}")
-    rows, header = _csv_rows(path, ("Timestamp", "NetworkMode", columns[direction]))
+    rows, header = csv_rows(path, ("Timestamp", "NetworkMode", columns[direction]))
     t_col, m_col, r_col = header["Timestamp"], header["NetworkMode"], header[columns[direction]]
     times, rates, modes, lines = [], [], [], []
     for number, row in rows:
@@ -259,13 +166,13 @@ def load_gnettrack(path: str | Path, direction: str = "dl") -> GNetTrackTrace:
         except ValueError:
             raise TraceError(f"{path}:{number}: bad Timestamp {row[t_col]!r}; expected YYYY.MM.DD_HH.MM.SS") from None
         times.append(stamp.timestamp())
-        rates.append(_parse_float(path, number, row[r_col], columns[direction]) * 1e-3)
+        rates.append(parse_float(path, number, row[r_col], columns[direction]) * 1e-3)
         modes.append(row[m_col].strip())
         lines.append(number)
     if not times:
         raise TraceError(f"{path}: empty file (no data rows)")
     times_a = np.array(times)
-    trace = _from_times(path, times_a, np.array(rates), np.array(lines), last_hold_s=1.0)
+    trace = trace_from_times(path, times_a, np.array(rates), np.array(lines), last_hold_s=1.0)
     uniq_last = np.flatnonzero(np.append(np.diff(times_a) > 0, True))
     return GNetTrackTrace(trace, np.array(modes)[uniq_last])
 
@@ -277,15 +184,15 @@ def load_csv(path: str | Path, time_col: str, rate_col: str, rate_unit: str = "M
         raise TraceError(f"{path}: unknown rate unit {rate_unit!r}; allowed: {sorted(RATE_UNITS_MBPS)}")
     if time_unit not in TIME_UNITS_S:
         raise TraceError(f"{path}: unknown time unit {time_unit!r}; allowed: {sorted(TIME_UNITS_S)}")
-    rows, header = _csv_rows(path, (time_col, rate_col))
+    rows, header = csv_rows(path, (time_col, rate_col))
     times, rates, lines = [], [], []
     for number, row in rows:
-        times.append(_parse_float(path, number, row[header[time_col]], time_col) * TIME_UNITS_S[time_unit])
-        rates.append(_parse_float(path, number, row[header[rate_col]], rate_col) * RATE_UNITS_MBPS[rate_unit])
+        times.append(parse_float(path, number, row[header[time_col]], time_col) * TIME_UNITS_S[time_unit])
+        rates.append(parse_float(path, number, row[header[rate_col]], rate_col) * RATE_UNITS_MBPS[rate_unit])
         lines.append(number)
     if not times:
         raise TraceError(f"{path}: empty file (no data rows)")
-    return _from_times(path, np.array(times), np.array(rates), np.array(lines))
+    return trace_from_times(path, np.array(times), np.array(rates), np.array(lines))
 
 
 FORMATS: dict[str, Callable[..., BandwidthTrace]] = {
@@ -301,7 +208,7 @@ FORMATS: dict[str, Callable[..., BandwidthTrace]] = {
 def detect_format(path: str | Path) -> str:
     """Guess a file's format from its first non-empty lines (see the module docstring for the layouts)."""
     path = Path(path)
-    head = [line.strip() for line in _read_lines(path)[:50] if line.strip()]
+    head = [line.strip() for line in read_lines(path)[:50] if line.strip()]
     if not head:
         raise TraceError(f"{path}: empty file")
     if "DL_bitrate" in head[0] and "NetworkMode" in head[0]:

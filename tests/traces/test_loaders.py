@@ -7,7 +7,6 @@ import pytest
 
 from rapgym.errors import TraceError
 from rapgym.traces.loaders import (
-    MAX_FILE_BYTES,
     detect_format,
     load_csv,
     load_gnettrack,
@@ -16,6 +15,7 @@ from rapgym.traces.loaders import (
     load_trace,
     load_two_column,
 )
+from rapgym.traces.trace_file import MAX_FILE_BYTES
 from tests.helpers import shared_data_dir
 
 GNET_HEADER = "Timestamp,NetworkMode,DL_bitrate,UL_bitrate,State\n"
