@@ -22,27 +22,48 @@ def _grid(count: int) -> tuple[int, int]:
     return math.ceil(count / cols), cols
 
 
+def _colors(policies: Sequence[str]) -> dict[str, Any]:
+    """One colour per policy, the same in every panel (first-seen order)."""
+    names = list(dict.fromkeys(policies))
+    cmap = _pyplot().get_cmap("tab20" if len(names) > 10 else "tab10")
+    return {name: cmap(i % cmap.N) for i, name in enumerate(names)}
+
+
+def _log_x(ax: Any, label: str) -> None:
+    """Log-scale x axis (linear when the data span less than a decade), plain labels, small ticks."""
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
+
+    low, high = ax.dataLim.intervalx
+    if low > 0 and high / low >= 10:
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(ScalarFormatter())
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        label += ", log"
+    ax.set_xlabel(label + ")", fontsize=6)
+    ax.tick_params(labelsize=6)
+    ax.grid(alpha=0.3, which="both")
+
+
 def plot_latency_cdfs(quantiles: Mapping[Variant, Mapping[str, Sequence[float]]], path: Path, title: str) -> None:
     """One panel per variant: the CDF of each policy's completed-task latency (s, log scale) from its quantiles
     (:data:`rapgym.evaluation.suite_cell.CDF_POINTS` evenly spaced levels)."""
     plt = _pyplot()
     rows, cols = _grid(len(quantiles))
-    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.6 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.6 * rows + 0.6), squeeze=False)
+    colors = _colors([policy for by_policy in quantiles.values() for policy in by_policy])
     for ax, ((scenario, n), by_policy) in zip(axes.flat, quantiles.items(), strict=False):
         for policy, q in by_policy.items():
             if len(q):
-                ax.plot(np.asarray(q), np.linspace(0, 1, len(q)), lw=1, label=policy)
-        ax.set_xscale("log")
+                ax.plot(np.asarray(q), np.linspace(0, 1, len(q)), lw=1, color=colors[policy])
+        _log_x(ax, "completed-task latency (s")
         ax.set_title(f"{scenario}, N={n}", fontsize=8)
-        ax.tick_params(labelsize=6)
-        ax.grid(alpha=0.3, which="both")
     for ax in list(axes.flat)[len(quantiles):]:
         ax.axis("off")
-    axes.flat[0].legend(fontsize=5, loc="lower right")
+    handles = [plt.Line2D([], [], color=c, label=p) for p, c in colors.items()]
+    fig.legend(handles=handles, loc="lower center", ncol=min(6, len(handles)), fontsize=6)
     fig.suptitle(title, fontsize=10)
-    fig.supxlabel("completed-task latency (s, log)", fontsize=8)
     fig.supylabel("fraction of completed tasks", fontsize=8)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.09, 1, 1))
     fig.savefig(path, dpi=72)
     plt.close(fig)
 
@@ -63,25 +84,24 @@ def plot_pareto(rows: Sequence[Mapping[str, Any]], num_users: int, path: Path, t
     groups = {v: g for v, g in variants(rows).items() if v[1] == num_users}
     if not groups:
         return
+    colors = _colors([row["policy"] for group in groups.values() for row in group])
     r, c = _grid(len(groups))
-    fig, axes = plt.subplots(r, c, figsize=(3.6 * c, 2.8 * r), squeeze=False)
+    fig, axes = plt.subplots(r, c, figsize=(3.6 * c, 2.8 * r + 0.6), squeeze=False)
     for ax, ((scenario, _), group) in zip(axes.flat, groups.items(), strict=False):
         points = {row["policy"]: (float(row["latency_s"]), float(row["accuracy_pct"])) for row in group}
         for policy, (lat, acc) in points.items():
-            ax.scatter(lat, acc, s=12)
-            ax.annotate(policy, (lat, acc), fontsize=5)
+            ax.scatter(lat, acc, s=14, color=colors[policy])
         front = pareto_front(points)
         ax.plot([points[k][0] for k in front], [points[k][1] for k in front], "k--", lw=0.8)
-        ax.set_xscale("log")
+        _log_x(ax, "completed-task latency (s")
         ax.set_title(scenario, fontsize=8)
-        ax.tick_params(labelsize=6)
-        ax.grid(alpha=0.3, which="both")
     for ax in list(axes.flat)[len(groups):]:
         ax.axis("off")
+    handles = [plt.Line2D([], [], color=c, marker="o", ls="", label=p) for p, c in colors.items()]
+    fig.legend(handles=handles, loc="lower center", ncol=min(6, len(handles)), fontsize=6)
     fig.suptitle(title, fontsize=10)
-    fig.supxlabel("completed-task latency (s, log)", fontsize=8)
     fig.supylabel("accuracy of completed tasks (%)", fontsize=8)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.09, 1, 1))
     fig.savefig(path, dpi=72)
     plt.close(fig)
 
