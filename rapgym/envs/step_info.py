@@ -27,32 +27,27 @@ USER_KEYS = ("user_tasks", "user_cost", "user_mean_latency_s", "user_dropped", "
 
 @njit(cache=True)
 def _user_outcomes(start: np.ndarray, stop: np.ndarray, latency: np.ndarray, acc_loss: np.ndarray, deadline: np.ndarray,
-                   latency_ref_s: float, acc_weight: float, miss_penalty: float, drop_penalty: float
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Tasks, mean cost, mean latency of the completed, drops and misses of each user's tasks ``start[i]:stop[i]``."""
-    n = start.shape[0]
-    tasks = np.zeros(n, np.int64)
-    dropped = np.zeros(n, np.int64)
-    missed = np.zeros(n, np.int64)
-    cost = np.zeros(n)
-    mean_latency = np.zeros(n)
-    for i in range(n):
+                   latency_ref_s: float, acc_weight: float, miss_penalty: float, drop_penalty: float,
+                   counts: np.ndarray, means: np.ndarray) -> None:
+    """Fill the zeroed ``(3, N)`` counts (tasks, drops, misses) and ``(2, N)`` means (cost, latency of the completed)
+    of each user's tasks ``start[i]:stop[i]`` (outputs allocated by the caller: cheaper than returning arrays)."""
+    for i in range(start.shape[0]):
         for j in range(start[i], stop[i]):
             lat = latency[j]
             drop = lat < 0.0
-            tasks[i] += 1
-            cost[i] += task_cost(lat, acc_loss[j], deadline[i], drop, latency_ref_s, acc_weight, miss_penalty, drop_penalty)
+            counts[0, i] += 1
+            means[0, i] += task_cost(lat, acc_loss[j], deadline[i], drop, latency_ref_s, acc_weight, miss_penalty,
+                                     drop_penalty)
             if drop:
-                dropped[i] += 1
+                counts[1, i] += 1
             else:
-                mean_latency[i] += lat
+                means[1, i] += lat
                 if lat > deadline[i]:
-                    missed[i] += 1
-        if tasks[i] > 0:
-            cost[i] /= tasks[i]
-        if tasks[i] > dropped[i]:
-            mean_latency[i] /= tasks[i] - dropped[i]
-    return tasks, cost, mean_latency, dropped, missed
+                    counts[2, i] += 1
+        if counts[0, i] > 0:
+            means[0, i] /= counts[0, i]
+        if counts[0, i] > counts[1, i]:
+            means[1, i] /= counts[0, i] - counts[1, i]
 
 
 def user_outcomes(sim: Simulator, slot_start: np.ndarray) -> dict[str, np.ndarray]:
@@ -64,9 +59,12 @@ def user_outcomes(sim: Simulator, slot_start: np.ndarray) -> dict[str, np.ndarra
     none), ``user_dropped`` and ``user_deadline_misses`` (counts).
     """
     cfg = sim.config
-    values = _user_outcomes(slot_start, sim.cursor, sim.task_latency, sim.task_acc_loss, sim.deadline, cfg.latency_ref_s,
-                            cfg.acc_weight, cfg.miss_penalty, cfg.drop_penalty)
-    return dict(zip(USER_KEYS, values, strict=True))
+    n = slot_start.shape[0]
+    counts, means = np.zeros((3, n), np.int64), np.zeros((2, n))
+    _user_outcomes(slot_start, sim.cursor, sim.task_latency, sim.task_acc_loss, sim.deadline, cfg.latency_ref_s,
+                   cfg.acc_weight, cfg.miss_penalty, cfg.drop_penalty, counts, means)
+    return {"user_tasks": counts[0], "user_cost": means[0], "user_mean_latency_s": means[1], "user_dropped": counts[1],
+            "user_deadline_misses": counts[2]}
 
 
 def slot_info(stats: SlotStats, dt_s: float, cloud_load: float, *, sim: Simulator | None = None,
