@@ -76,103 +76,108 @@ def render_ansi(env: MultiUserEndCloudEnv) -> str:
     return "\n".join(lines) + "\n"
 
 
-class _Canvas:
-    """One matplotlib figure per env, redrawn for every frame (building a figure costs more than drawing it)."""
+class _Frame:
+    """The figure of one env, built once with every artist; each frame only updates their data (bar widths,
+    line data, texts), which costs about a third of redrawing the axes."""
 
-    def __init__(self) -> None:
+    def __init__(self, env: MultiUserEndCloudEnv) -> None:
         try:
             from matplotlib.backends.backend_agg import FigureCanvasAgg
             from matplotlib.figure import Figure
         except ImportError as exc:
             raise MissingDependencyError(f"rgb_array frames need matplotlib: {VIDEO_EXTRA_HINT}") from exc
+        cfg = env.config
+        self.rows = rows = min(env.num_users, MAX_ROWS)
+        self.shared = cfg.shared_uplink
         height, width = FRAME_SIZE
         self.figure = Figure(figsize=(width / _DPI, height / _DPI), dpi=_DPI)
         self.canvas = FigureCanvasAgg(self.figure)
         grid = self.figure.add_gridspec(1, 4, width_ratios=[2.6, 1.5, 1.5, 1.0], left=0.02, right=0.985,
                                         top=0.84, bottom=0.1, wspace=0.1)
-        self.axes = [self.figure.add_subplot(grid[0, j]) for j in range(4)]
+        titles = ("cut (input -> output): device | cloud", "queue, s: dev / up / cloud",
+                  f"uplink Mbit/s, last {cfg.history} slots", "cloud" + (" / uplink" if self.shared else "") + " share")
+        cut_ax, queue_ax, bw_ax, share_ax = axes = [self.figure.add_subplot(grid[0, j]) for j in range(4)]
+        for ax, title, xmax in zip(axes, titles, (1.0, cfg.max_backlog_s, 1.0, 1.0), strict=True):
+            ax.set_ylim(rows - 0.5, -0.5)
+            ax.set_xlim(0.0, xmax)
+            ax.set_yticks([])
+            ax.set_title(title, fontsize=9.5, loc="left")
+            for side in ("top", "right", "left"):
+                ax.spines[side].set_visible(False)
+            ax.tick_params(axis="x", labelsize=8)
+        for ax in (cut_ax, bw_ax):
+            ax.set_xticks([])
+        cut_ax.spines["bottom"].set_visible(False)
+        y = np.arange(rows)
+        zeros = np.zeros(rows)
+        self.cut_device = cut_ax.barh(y, zeros, left=_BAR_LEFT, height=0.5, color=_STAGE_COLOURS[STAGE_DEVICE]).patches
+        self.cut_cloud = cut_ax.barh(y, zeros, left=_BAR_LEFT, height=0.5).patches
+        self.cut_text = [cut_ax.text(0.0, i, "", fontsize=9, va="center", ha="left") for i in y]
+        self.queue = [queue_ax.barh(y, zeros, height=0.6, color=_STAGE_COLOURS[stage]).patches for stage in range(NUM_STAGES)]
+        self.queue_text = [queue_ax.text(cfg.max_backlog_s * 0.98, i, "", fontsize=8, va="center", ha="right") for i in y]
+        x = np.linspace(0.0, 0.7, cfg.history)
+        for i in y:
+            bw_ax.axhline(i + 0.35, xmax=0.7, color="#cccccc", lw=0.5)
+        self.bw_line = [bw_ax.plot(x, np.full(cfg.history, i + 0.35), color=_STAGE_COLOURS[STAGE_UPLINK], lw=1.2)[0]
+                        for i in y]
+        self.bw_text = [bw_ax.text(0.99, i, "", fontsize=9, va="center", ha="right") for i in y]
+        offset, bar = (0.15, 0.3) if self.shared else (0.0, 0.6)
+        self.share = [share_ax.barh(y - offset, zeros, height=bar, color=_STAGE_COLOURS[STAGE_CLOUD]).patches]
+        if self.shared:
+            self.share.append(share_ax.barh(y + offset, zeros, height=bar, color=_STAGE_COLOURS[STAGE_UPLINK]).patches)
+        self.share_text = [share_ax.text(0.98, i, "", fontsize=8, va="center", ha="right") for i in y]
+        self.header = self.figure.text(0.02, 0.95, "", fontsize=12, weight="bold", va="center")
+        more = f"   (+{env.num_users - rows} more users not shown)" if env.num_users > rows else ""
+        self.figure.text(0.02, 0.035, f"{env.num_users} users, {'shared' if self.shared else 'own'} uplinks, "
+                         f"queue axis up to max_backlog_s = {cfg.max_backlog_s:g} s{more}", fontsize=9, va="center")
+
+    def update(self, env: MultiUserEndCloudEnv) -> None:
+        """Set every artist to the env's current state."""
+        cfg, sim, rows = env.config, env.sim, self.rows
+        decision = _last_decision(env)
+        for i in range(rows):
+            k_dev = int(sim.num_cuts[i]) - 1
+            name = sim.profiles[i].name
+            if decision is None:
+                pos, label, cloud_colour = _BAR_LEFT, f"u{i} {name}", "#dddddd"
+            else:
+                cut, bits = int(decision[0][i]), int(decision[1][i])
+                pos, cloud_colour = _BAR_LEFT + _BAR_WIDTH * cut / k_dev, _STAGE_COLOURS[STAGE_CLOUD]
+                where = "cloud" if cut == 0 else "device" if cut == k_dev else f"{cut}/{k_dev} {bits}b"
+                label = f"u{i} {name} {where}"
+            self.cut_device[i].set_width(pos - _BAR_LEFT)
+            self.cut_cloud[i].set_x(pos)
+            self.cut_cloud[i].set_width(_BAR_LEFT + _BAR_WIDTH - pos)
+            self.cut_cloud[i].set_facecolor(cloud_colour)
+            self.cut_text[i].set_text(label)
+        backlog = sim.backlog[:rows].astype(np.float64)
+        left = np.zeros(rows)
+        for stage in range(NUM_STAGES):
+            for i, patch in enumerate(self.queue[stage]):
+                patch.set_x(left[i])
+                patch.set_width(backlog[i, stage])
+            left += backlog[:, stage]
+        window = np.asarray(sim.slot_rate_mbps[:rows, sim.slot:sim.slot + cfg.history], dtype=np.float64)
+        for i in range(rows):
+            self.queue_text[i].set_text(f"{left[i]:.2f}")
+            top = max(float(window[i].max()), 1e-9)
+            self.bw_line[i].set_ydata(i + 0.35 - 0.7 * window[i] / top)
+            self.bw_text[i].set_text(f"{window[i, -1]:.1f}")
+        shares = sim.shares[:, :rows] if decision is not None else np.zeros((2, rows))
+        for field, patches in enumerate(self.share):
+            for i, patch in enumerate(patches):
+                patch.set_width(shares[field, i])
+        for i in range(rows):
+            self.share_text[i].set_text("" if decision is None else f"{shares[0, i]:.2f}")
+        self.header.set_text(f"{cfg.name}   slot {sim.slot}/{cfg.episode_slots}   t = {sim.now_s:.1f} s   "
+                             f"cloud load {env.cloud_load:.2f}")
 
     def to_array(self) -> np.ndarray:
         self.canvas.draw()
         return np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
 
 
-_CANVASES: weakref.WeakKeyDictionary[Any, _Canvas] = weakref.WeakKeyDictionary()
-
-
-def _rows_axis(ax: Any, rows: int, title: str) -> None:
-    ax.clear()
-    ax.set_ylim(rows - 0.5, -0.5)
-    ax.set_yticks([])
-    ax.set_title(title, fontsize=9.5, loc="left")
-    for side in ("top", "right", "left"):
-        ax.spines[side].set_visible(False)
-    ax.tick_params(axis="x", labelsize=8)
-
-
-def _draw_cuts(ax: Any, env: MultiUserEndCloudEnv, rows: int, decision: tuple[np.ndarray, np.ndarray] | None) -> None:
-    _rows_axis(ax, rows, "cut (input -> output): device | cloud")
-    ax.set_xlim(0.0, 1.0)
-    ax.set_xticks([])
-    ax.spines["bottom"].set_visible(False)
-    for i in range(rows):
-        k_dev = int(env.sim.num_cuts[i]) - 1
-        name = env.sim.profiles[i].name
-        if decision is None:
-            ax.barh(i, _BAR_WIDTH, left=_BAR_LEFT, height=0.5, color="#dddddd")
-            label = f"u{i} {name}"
-        else:
-            cut, bits = int(decision[0][i]), int(decision[1][i])
-            pos = _BAR_LEFT + _BAR_WIDTH * cut / k_dev
-            ax.barh(i, pos - _BAR_LEFT, left=_BAR_LEFT, height=0.5, color=_STAGE_COLOURS[STAGE_DEVICE])
-            ax.barh(i, _BAR_LEFT + _BAR_WIDTH - pos, left=pos, height=0.5, color=_STAGE_COLOURS[STAGE_CLOUD])
-            bits_text = "" if cut in (0, k_dev) else f" {bits}b"
-            where = "cloud" if cut == 0 else "device" if cut == k_dev else f"{cut}/{k_dev}"
-            label = f"u{i} {name} {where}{bits_text}"
-        ax.text(0.0, i, label, fontsize=9, va="center", ha="left")
-
-
-def _draw_queues(ax: Any, env: MultiUserEndCloudEnv, rows: int) -> None:
-    _rows_axis(ax, rows, "queue, s: dev / up / cloud")
-    backlog = env.sim.backlog[:rows].astype(np.float64)
-    left = np.zeros(rows)
-    for stage in range(NUM_STAGES):
-        ax.barh(np.arange(rows), backlog[:, stage], left=left, height=0.6, color=_STAGE_COLOURS[stage],
-                label=_STAGE_NAMES[stage])
-        left += backlog[:, stage]
-    ax.set_xlim(0.0, env.config.max_backlog_s)
-    for i in range(rows):
-        ax.text(env.config.max_backlog_s * 0.98, i, f"{left[i]:.2f}", fontsize=8, va="center", ha="right")
-
-
-def _draw_bandwidth(ax: Any, env: MultiUserEndCloudEnv, rows: int) -> None:
-    hist = env.config.history
-    _rows_axis(ax, rows, f"uplink Mbit/s, last {hist} slots")
-    t = env.sim.slot
-    window = np.asarray(env.sim.slot_rate_mbps[:rows, t:t + hist], dtype=np.float64)
-    x = np.linspace(0.0, 0.7, hist)
-    ax.set_xlim(0.0, 1.0)
-    ax.set_xticks([])
-    for i in range(rows):
-        top = max(float(window[i].max()), 1e-9)
-        ax.plot(x, i + 0.35 - 0.7 * window[i] / top, color=_STAGE_COLOURS[STAGE_UPLINK], lw=1.2)
-        ax.axhline(i + 0.35, xmax=0.7, color="#cccccc", lw=0.5)
-        ax.text(0.99, i, f"{window[i, -1]:.1f}", fontsize=9, va="center", ha="right")
-
-
-def _draw_shares(ax: Any, env: MultiUserEndCloudEnv, rows: int, decided: bool) -> None:
-    shared = env.config.shared_uplink
-    _rows_axis(ax, rows, "cloud" + (" / uplink" if shared else "") + " share")
-    ax.set_xlim(0.0, 1.0)
-    if not decided:
-        return
-    shares = env.sim.shares[:, :rows]
-    ax.barh(np.arange(rows) - (0.15 if shared else 0.0), shares[0], height=0.3 if shared else 0.6,
-            color=_STAGE_COLOURS[STAGE_CLOUD])
-    if shared:
-        ax.barh(np.arange(rows) + 0.15, shares[1], height=0.3, color=_STAGE_COLOURS[STAGE_UPLINK])
-    for i in range(rows):
-        ax.text(0.98, i, f"{shares[0, i]:.2f}", fontsize=8, va="center", ha="right")
+_FRAMES: weakref.WeakKeyDictionary[Any, _Frame] = weakref.WeakKeyDictionary()
 
 
 def render_rgb(env: MultiUserEndCloudEnv) -> np.ndarray:
@@ -181,23 +186,8 @@ def render_rgb(env: MultiUserEndCloudEnv) -> np.ndarray:
     Raises:
         MissingDependencyError: matplotlib is not installed (the ``video`` extra).
     """
-    canvas = _CANVASES.get(env)
-    if canvas is None:
-        canvas = _CANVASES[env] = _Canvas()
-    cfg, sim = env.config, env.sim
-    rows = min(env.num_users, MAX_ROWS)
-    decision = _last_decision(env)
-    cut_ax, queue_ax, bw_ax, share_ax = canvas.axes
-    _draw_cuts(cut_ax, env, rows, decision)
-    _draw_queues(queue_ax, env, rows)
-    _draw_bandwidth(bw_ax, env, rows)
-    _draw_shares(share_ax, env, rows, decision is not None)
-    figure = canvas.figure
-    for text in list(figure.texts):
-        text.remove()
-    figure.text(0.02, 0.95, f"{cfg.name}   slot {sim.slot}/{cfg.episode_slots}   t = {sim.now_s:.1f} s   "
-                f"cloud load {env.cloud_load:.2f}", fontsize=12, weight="bold", va="center")
-    more = f"   (+{env.num_users - rows} more users not shown)" if env.num_users > rows else ""
-    figure.text(0.02, 0.035, f"{env.num_users} users, {'shared' if cfg.shared_uplink else 'own'} uplinks, "
-                f"queue axis up to max_backlog_s = {cfg.max_backlog_s:g} s{more}", fontsize=9, va="center")
-    return canvas.to_array()
+    frame = _FRAMES.get(env)
+    if frame is None:
+        frame = _FRAMES[env] = _Frame(env)
+    frame.update(env)
+    return frame.to_array()
