@@ -31,12 +31,13 @@ RESET_OPTIONS = ("traces", "arrivals")
 """Keys a ``reset(options=...)`` may hold."""
 
 _INT64_MAX = np.iinfo(np.int64).max
+_INT64, _FLOAT64 = np.dtype(np.int64), np.dtype(np.float64)
 
 
 def _as_array(name: str, value: Any, shape: tuple[int, ...]) -> np.ndarray:
     """``value`` as an array of ``shape``; ragged nesting, objects and a wrong shape are ActionErrors."""
     try:
-        array = np.asarray(value)
+        array = value if type(value) is np.ndarray else np.asarray(value)
     except (TypeError, ValueError) as exc:  # ragged nested lists: numpy's "inhomogeneous shape"
         raise ActionError(f"action field {name!r} is not a rectangular array of numbers ({exc}); expected shape {shape}") from None
     if array.shape != shape:
@@ -45,7 +46,9 @@ def _as_array(name: str, value: Any, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _as_index(name: str, value: np.ndarray) -> np.ndarray:
-    """``int64`` copy of an index field: any integer dtype, or integral floats; anything else is an ActionError."""
+    """``int64`` view of an index field: any integer dtype, or integral floats; anything else is an ActionError."""
+    if value.dtype == _INT64:
+        return value
     kind = value.dtype.kind
     if kind == "u" and value.size and int(value.max()) > _INT64_MAX:
         raise ActionError(f"action field {name!r} has entry {int(value.max())}, beyond any index")
@@ -62,9 +65,11 @@ def _as_index(name: str, value: np.ndarray) -> np.ndarray:
 
 
 def _as_share(name: str, value: np.ndarray) -> np.ndarray:
-    """``float64`` copy of a share field from any float, integer or bool dtype (range and NaN: the kernel)."""
+    """``float64`` view of a share field from any float, integer or bool dtype (range and NaN: the kernel)."""
+    if value.dtype == _FLOAT64:
+        return value
     if value.dtype.kind in "fiub":
-        return np.asarray(value, dtype=np.float64)
+        return value.astype(np.float64)
     raise ActionError(f"action field {name!r} must hold numbers in [0, 1] (any float, integer or bool dtype), got dtype {value.dtype}")
 
 
@@ -87,12 +92,12 @@ def parse_action(action: Any, shape: tuple[int, ...], shared_uplink: bool
             neither integer nor float, a non-integral index, or an ignored ``uplink_share`` outside ``[0, 1]``.
     """
     keys = ["bits", "compute_share", "split"] + (["uplink_share"] if shared_uplink else [])
-    if not isinstance(action, Mapping):
+    if not isinstance(action, (dict, Mapping)):
         raise ActionError(f"action must be a dict with keys {sorted(keys)}, got {type(action).__name__}")
     missing = [k for k in keys if k not in action]
     if missing:
         raise ActionError(f"action is missing key {missing[0]!r}; required keys: {sorted(keys)}")
-    unknown = sorted(str(k) for k in action if k not in ACTION_KEYS)
+    unknown = sorted(str(k) for k in action if k not in ACTION_KEYS) if len(action) > 3 else []
     if unknown:
         raise ActionError(f"action has unknown key(s) {unknown}; allowed keys: {sorted(keys)}")
     split = _as_index("split", _as_array("split", action["split"], shape))
