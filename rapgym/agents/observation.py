@@ -13,11 +13,24 @@ from typing import Any
 
 import numpy as np
 from gymnasium import spaces
+from numba import njit
 
 from rapgym.errors import PolicyError
 from rapgym.sim.layout import COL_ACC_LOSS, NUM_STAGES
 
 __all__ = ["OBSERVATION_KEYS", "ObservationCheck"]
+
+_COMPILED_DTYPES = {np.dtype(t) for t in (np.float32, np.float64, np.int8, np.int64)}
+"""Dtypes :func:`_within` runs on directly (the env's, and the usual casts); others are widened to float64 first."""
+
+
+@njit(cache=True)
+def _within(flat: np.ndarray, low: float, high: float) -> bool:
+    """Whether every entry is in ``[low, high]`` (NaN is not), in one pass."""
+    for x in flat:
+        if not (x >= low and x <= high):
+            return False
+    return True
 
 OBSERVATION_KEYS = ("bandwidth", "queue", "profile", "cut_mask", "cloud_load")
 """Keys of the env's observation, every one needed by some policy."""
@@ -85,9 +98,12 @@ class ObservationCheck:
 
     def _check_range(self, key: str, value: np.ndarray) -> None:
         low, high = self.bounds[key]
-        lowest, highest = value.min(), value.max()
-        if lowest >= low and highest <= high:  # NaN fails both
+        flat = value.reshape(-1)
+        if flat.dtype not in _COMPILED_DTYPES:  # bool, float16, longdouble, ...
+            flat = flat.astype(np.float64)
+        if _within(flat, low, high):
             return
+        lowest, highest = value.min(), value.max()
         if not np.all(np.isfinite(value)):
             where = np.argwhere(~np.isfinite(value))[0].tolist()
             raise PolicyError(f"observation {key!r} holds NaN or inf (first at index {where})")
