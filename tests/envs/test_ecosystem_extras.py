@@ -22,6 +22,13 @@ def _forget(monkeypatch: pytest.MonkeyPatch, prefix: str) -> None:
         monkeypatch.delitem(sys.modules, name)
 
 
+def _block(monkeypatch: pytest.MonkeyPatch, package: str) -> None:
+    """Make ``import package`` and ``import package.sub`` fail, even for submodules imported before."""
+    for name in [m for m in sys.modules if m.startswith(package + ".")]:
+        monkeypatch.setitem(sys.modules, name, None)
+    monkeypatch.setitem(sys.modules, package, None)
+
+
 def test_version_is_defined_once_and_read_by_the_build():
     text = (REPO / "pyproject.toml").read_text()
     assert 'dynamic = ["version"]' in text and 'version = { attr = "rapgym.__version__" }' in text
@@ -32,7 +39,7 @@ def test_version_is_defined_once_and_read_by_the_build():
 
 
 def test_evaluate_without_plots_needs_no_matplotlib(monkeypatch, tmp_path, capsys):
-    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    _block(monkeypatch, "matplotlib")
     from rapgym.cli import evaluate
 
     rc = evaluate.main(["--policies", "rap", "--seeds", "0", "--num-users", "2", "--episode-slots", "5", "--out", str(tmp_path)])
@@ -41,7 +48,7 @@ def test_evaluate_without_plots_needs_no_matplotlib(monkeypatch, tmp_path, capsy
 
 @pytest.mark.parametrize("missing", ["torch", "stable_baselines3"])
 def test_train_entry_point_names_the_train_extra(monkeypatch, capsys, missing):
-    monkeypatch.setitem(sys.modules, missing, None)
+    _block(monkeypatch, missing)
     from rapgym.cli import train
 
     with pytest.raises(SystemExit) as exit_info:
@@ -53,9 +60,12 @@ def test_train_entry_point_names_the_train_extra(monkeypatch, capsys, missing):
 def test_evaluate_agents_names_the_train_extra(monkeypatch, tmp_path, capsys):
     agent = tmp_path / "agent.zip"
     agent.write_bytes(b"not read: the extra is checked first")
-    monkeypatch.setitem(sys.modules, "stable_baselines3", None)
+    _block(monkeypatch, "stable_baselines3")
     _forget(monkeypatch, "rapgym.learning")
     from rapgym.cli import evaluate
+    from rapgym.evaluation import runner
+
+    monkeypatch.setattr(runner, "_RESOLVERS", list(runner._RESOLVERS))  # --agents registers a resolver: undo it
 
     rc = evaluate.main(["--agents", f"{agent}:ppo", "--policies", "rap", "--seeds", "0", "--num-users", "2",
                         "--episode-slots", "5"])
@@ -68,7 +78,7 @@ def test_evaluate_agents_names_the_train_extra(monkeypatch, tmp_path, capsys):
     ("rapgym.envs.multi_user_end_cloud_v0", "pettingzoo", "marl"),
 ])
 def test_optional_modules_name_their_extra(monkeypatch, module, missing, extra):
-    monkeypatch.setitem(sys.modules, missing, None)
+    _block(monkeypatch, missing)
     _forget(monkeypatch, module)
     with pytest.raises(MissingDependencyError, match=rf'pip install "rapgym\[{extra}\]"') as err:
         importlib.import_module(module)
