@@ -83,3 +83,19 @@ def test_optional_modules_name_their_extra(monkeypatch, module, missing, extra):
     with pytest.raises(MissingDependencyError, match=rf'pip install "rapgym\[{extra}\]"') as err:
         importlib.import_module(module)
     assert isinstance(err.value, ImportError)
+
+
+def test_evaluate_agents_without_plots_needs_no_matplotlib(monkeypatch, tmp_path):
+    sb3 = pytest.importorskip("stable_baselines3", reason="saved agents need the train extra")
+    from rapgym.envs.wrappers import make_flat_env
+
+    agent = tmp_path / "agent.zip"
+    sb3.PPO("MlpPolicy", make_flat_env(num_users=2), n_steps=16, batch_size=16, policy_kwargs={"net_arch": [8]}).save(agent)
+    _block(monkeypatch, "matplotlib")
+    from rapgym.cli import evaluate
+    from rapgym.evaluation import runner
+
+    monkeypatch.setattr(runner, "_RESOLVERS", list(runner._RESOLVERS))
+    rc = evaluate.main(["--agents", f"{agent}:ppo", "--policies", "rap", "--seeds", "0", "--num-users", "2",
+                        "--episode-slots", "5", "--out", str(tmp_path / "out")])
+    assert rc == 0 and (tmp_path / "out" / "comparison.csv").exists()
