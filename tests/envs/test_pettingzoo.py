@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import pytest
 
@@ -12,7 +10,7 @@ from pettingzoo.test import api_test, parallel_api_test, parallel_seed_test, see
 
 from rapgym.envs import multi_user_end_cloud_v0  # noqa: E402
 from rapgym.envs.multi_user_end_cloud import MultiUserEndCloudEnv  # noqa: E402
-from rapgym.errors import ActionError, MissingDependencyError  # noqa: E402
+from rapgym.errors import ActionError  # noqa: E402
 
 SMALL = {"num_users": 3, "episode_slots": 20}
 
@@ -97,9 +95,3 @@ def test_bad_action_dicts_name_the_agent():
     with pytest.raises(ActionError, match="agent 'user_0' must be a dict with keys"):
         par.step({**good, "user_0": 3})
 
-
-def test_missing_pettingzoo_names_the_extra(monkeypatch):
-    monkeypatch.setitem(sys.modules, "pettingzoo", None)
-    monkeypatch.delitem(sys.modules, "rapgym.envs.multi_user_end_cloud_v0")
-    with pytest.raises(MissingDependencyError, match=r'pip install "rapgym\[marl\]"'):
-        __import__("rapgym.envs.multi_user_end_cloud_v0")
