@@ -7,6 +7,7 @@ import pytest
 
 from rapgym.envs.multi_user_end_cloud import MultiUserEndCloudEnv
 from rapgym.errors import PolicyError
+from rapgym.evaluation import runner
 from rapgym.evaluation.runner import completed_latencies, policy_label, register_resolver, resolve_policy, run_episode
 
 
@@ -57,7 +58,8 @@ def test_resolvers_are_pluggable(tiny):
     ("rap:b0_mbps=[4", "not valid YAML"),
     ("runs/x/best_model.zip", "no resolver for saved agents is registered"),
 ])
-def test_bad_policy_specs_raise_policy_error(spec, match):
+def test_bad_policy_specs_raise_policy_error(spec, match, monkeypatch):
+    monkeypatch.setattr(runner, "_RESOLVERS", runner._RESOLVERS[-1:])  # the reference resolver only, whatever other tests registered
     with pytest.raises(PolicyError, match=match):
         resolve_policy(spec)
 
