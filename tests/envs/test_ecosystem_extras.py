@@ -29,6 +29,19 @@ def _block(monkeypatch: pytest.MonkeyPatch, package: str) -> None:
     monkeypatch.setitem(sys.modules, package, None)
 
 
+@pytest.fixture
+def isolated_resolvers(monkeypatch: pytest.MonkeyPatch):
+    """``--agents`` registers the saved-agent resolver once per process: register it into a throw-away list and
+    forget the registration afterwards, so later tests see the process as it was."""
+    from rapgym.evaluation import runner
+
+    monkeypatch.setattr(runner, "_RESOLVERS", list(runner._RESOLVERS))
+    saved_agents = importlib.import_module("rapgym.learning.saved_agents")
+    saved_agents.register_saved_agents.cache_clear()
+    yield
+    saved_agents.register_saved_agents.cache_clear()
+
+
 def test_version_is_defined_once_and_read_by_the_build():
     text = (REPO / "pyproject.toml").read_text()
     assert 'dynamic = ["version"]' in text and 'version = { attr = "rapgym.__version__" }' in text
@@ -57,15 +70,12 @@ def test_train_entry_point_names_the_train_extra(monkeypatch, capsys, missing):
     assert f'({missing} is missing): pip install "rapgym[train]"' in capsys.readouterr().err
 
 
-def test_evaluate_agents_names_the_train_extra(monkeypatch, tmp_path, capsys):
+def test_evaluate_agents_names_the_train_extra(monkeypatch, tmp_path, capsys, isolated_resolvers):
     agent = tmp_path / "agent.zip"
     agent.write_bytes(b"not read: the extra is checked first")
     _block(monkeypatch, "stable_baselines3")
     _forget(monkeypatch, "rapgym.learning")
     from rapgym.cli import evaluate
-    from rapgym.evaluation import runner
-
-    monkeypatch.setattr(runner, "_RESOLVERS", list(runner._RESOLVERS))  # --agents registers a resolver: undo it
 
     rc = evaluate.main(["--agents", f"{agent}:ppo", "--policies", "rap", "--seeds", "0", "--num-users", "2",
                         "--episode-slots", "5"])
@@ -85,7 +95,7 @@ def test_optional_modules_name_their_extra(monkeypatch, module, missing, extra):
     assert isinstance(err.value, ImportError)
 
 
-def test_evaluate_agents_without_plots_needs_no_matplotlib(monkeypatch, tmp_path):
+def test_evaluate_agents_without_plots_needs_no_matplotlib(monkeypatch, tmp_path, isolated_resolvers):
     sb3 = pytest.importorskip("stable_baselines3", reason="saved agents need the train extra")
     from rapgym.envs.wrappers import make_flat_env
 
@@ -93,9 +103,6 @@ def test_evaluate_agents_without_plots_needs_no_matplotlib(monkeypatch, tmp_path
     sb3.PPO("MlpPolicy", make_flat_env(num_users=2), n_steps=16, batch_size=16, policy_kwargs={"net_arch": [8]}).save(agent)
     _block(monkeypatch, "matplotlib")
     from rapgym.cli import evaluate
-    from rapgym.evaluation import runner
-
-    monkeypatch.setattr(runner, "_RESOLVERS", list(runner._RESOLVERS))
     rc = evaluate.main(["--agents", f"{agent}:ppo", "--policies", "rap", "--seeds", "0", "--num-users", "2",
                         "--episode-slots", "5", "--out", str(tmp_path / "out")])
     assert rc == 0 and (tmp_path / "out" / "comparison.csv").exists()
