@@ -1,9 +1,9 @@
 """The leaderboard (``leaderboard/``): one folder per entry with its results CSV and the command that made it,
-and the ranking table of ``leaderboard/README.md``.
+and the ranking tables of ``leaderboard/README.md``.
 
 An entry's ``results.csv`` holds the rows (:mod:`rapgym.evaluation.suite_table`) of its cells under the
-protocol of ``leaderboard/README.md``; ``command.txt`` the exact ``rapgym-benchmark`` command. Entries are
-ranked by their mean rank (reward per slot) over the scenario variants all ranked entries played.
+protocol of ``leaderboard/README.md``; ``command.txt`` the exact ``rapgym-benchmark`` command. Entries that
+played the whole protocol are ranked by their mean rank (:func:`leaderboard_table`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from rapgym.errors import BenchmarkError
+from rapgym.evaluation.runner import policy_label
 from rapgym.evaluation.suite_protocol import GENERATOR, REAL_TEST, Cell, real_trace_glob
 from rapgym.evaluation.suite_table import ranks, read_rows, write_rows
 
@@ -70,22 +71,40 @@ def cell_of_row(row: Mapping[str, Any]) -> Cell:
 
 
 def leaderboard_table(entries: Mapping[str, Sequence[Mapping[str, Any]]]) -> str:
-    """Markdown ranking of the entries: mean rank over the variants each played (ranked among all entries),
-    variants played, variants won, and the mean reward per slot over the generator variants at N = 8."""
+    """Markdown ranking of the entries. Entries that played every variant of the largest entry are ranked by
+    their mean rank (reward per slot, ranked among all entries' policies in each variant), with the variants
+    they won and their mean reward per slot over the generator variants at N = 8; entries on part of the
+    protocol (e.g. a trained agent that fits one preset and N) follow in their own table with their rank in
+    each variant they played."""
     rows = [row for entry_rows in entries.values() for row in entry_rows]
     by_variant = ranks(rows)
     owner = {row["policy"]: name for name, entry_rows in entries.items() for row in entry_rows}
-    stats = []
+    played = {name: {(r["scenario"], int(r["num_users"])) for r in entry_rows if r["status"] == "ok"}
+              for name, entry_rows in entries.items()}
+    full = max((len(v) for v in played.values()), default=0)
+    ranked, partial = [], []
     for name in entries:
-        got = [rank for ranked in by_variant.values() for policy, rank in ranked.items() if owner[policy] == name]
+        got = [(variant, policy, rank) for variant, by_policy in by_variant.items() for policy, rank in by_policy.items()
+               if owner[policy] == name]
         n8 = [float(r["reward_per_slot"]) for r in entries[name]
               if r["status"] == "ok" and r["traces"] == GENERATOR and int(r["num_users"]) == 8]
-        stats.append((float(np.mean(got)) if got else float("inf"), name, len(got), sum(g == 1 for g in got),
-                      float(np.mean(n8)) if n8 else float("nan")))
-    lines = ["| # | entry | mean rank | variants | rank 1 in | mean reward/slot, generators at N = 8 |",
-             "|---|---|---|---|---|---|"]
-    for i, (mean_rank, name, count, wins, n8) in enumerate(sorted(stats), start=1):
-        lines.append(f"| {i} | [{name}]({name}/) | {mean_rank:.2f} | {count} | {wins} | {n8:.3f} |")
+        mean_n8 = float(np.mean(n8)) if n8 else float("nan")
+        if len(played[name]) == full:
+            ranks_only = [rank for _, _, rank in got]
+            ranked.append((float(np.mean(ranks_only)), name, len(played[name]), sum(g == 1 for g in ranks_only), mean_n8))
+        else:
+            places = ", ".join(f"{policy_label(policy)} {rank} of {len(by_variant[variant])} on {variant[0]} N={variant[1]}"
+                               for variant, policy, rank in got)
+            partial.append((name, len(played[name]), places, mean_n8))
+    lines = [f"Entries on the whole protocol ({full} variants):", "",
+             "| # | entry | mean rank | rank 1 in | mean reward/slot, generators at N = 8 |", "|---|---|---|---|---|"]
+    for i, (mean_rank, name, _, wins, n8) in enumerate(sorted(ranked), start=1):
+        lines.append(f"| {i} | [{name}]({name}/) | {mean_rank:.2f} | {wins} | {n8:.3f} |")
+    if partial:
+        lines += ["", "Entries on part of the protocol (not ranked with the others):", "",
+                  "| entry | variants | rank there (among every policy that played it) | mean reward/slot, generators at N = 8 |",
+                  "|---|---|---|---|"]
+        lines += [f"| [{name}]({name}/) | {count} | {places} | {n8:.3f} |" for name, count, places, n8 in sorted(partial)]
     return "\n".join(lines) + "\n"
 
 

@@ -26,7 +26,7 @@ from rapgym.evaluation.suite_metrics import CELL_METRICS
 from rapgym.evaluation.suite_plots import plot_latency_cdfs, plot_pareto, plot_rank_heatmap
 from rapgym.evaluation.suite_table import fmt_ci, ranks, result_rows, variants, write_rows
 
-__all__ = ["ReportContext", "write_report"]
+__all__ = ["ReportContext", "display_label", "write_report"]
 
 DOI = "10.1109/TMC.2024.3430103"
 
@@ -47,6 +47,15 @@ def _machine() -> str:
     import os
 
     return f"{os.cpu_count()}-core {platform.machine()} CPU, Python {platform.python_version()}, numpy {np.__version__}"
+
+
+def display_label(spec: str) -> str:
+    """A policy's name in the report: the spec, or ``<folder>/<run folder>`` for a saved agent (e.g.
+    ``hybrid-warmstart/s0``)."""
+    if not spec.endswith(".zip"):
+        return spec
+    path = Path(spec)
+    return f"{path.parent.parent.name}/{path.parent.name}"
 
 
 def _policies(rows: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -140,8 +149,8 @@ def write_report(results: Sequence[Mapping[str, Any]], report: Path, ctx: Report
     figures ``latency_cdf.png``, ``pareto.png`` and ``rank_heatmap.png``."""
     folder = report.parent / "results"
     folder.mkdir(parents=True, exist_ok=True)
-    rows = result_rows(results)
-    write_rows(rows, folder / "results.csv")
+    write_rows(result_rows(results), folder / "results.csv")
+    rows = [dict(row, policy=display_label(row["policy"])) for row in result_rows(results)]
     policies = _policies(rows)
     s = ctx.settings
     plot_n = 8 if 8 in s["users"] else s["users"][-1]
@@ -150,7 +159,7 @@ def write_report(results: Sequence[Mapping[str, Any]], report: Path, ctx: Report
         for result in results:
             cell = result["cell"]
             if result["status"] == "ok" and cell["num_users"] == plot_n:
-                quantiles.setdefault((cell["scenario"], plot_n), {})[cell["policy"]] = result["latency_quantiles"]
+                quantiles.setdefault((cell["scenario"], plot_n), {})[display_label(cell["policy"])] = result["latency_quantiles"]
         plot_latency_cdfs(quantiles, folder / "latency_cdf.png", f"completed-task latency, N = {plot_n}")
         plot_pareto(rows, plot_n, folder / "pareto.png", f"accuracy vs latency, N = {plot_n} (dashed: Pareto front)")
         plot_rank_heatmap(rows, policies, folder / "rank_heatmap.png", "rank by reward per slot in every scenario variant")
