@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 import gymnasium as gym
 import numpy as np
 import pytest
 
 import rapgym
 from rapgym.envs.multi_user_end_cloud import MultiUserEndCloudEnv
-from rapgym.envs.rendering import FRAME_SIZE, render_rgb
+from rapgym.envs.rendering import FRAME_SIZE, render_ansi, render_rgb
+from rapgym.errors import MissingDependencyError
+from rapgym.evaluation.video import write_video
+from tests.envs.test_ecosystem_extras import _block
 
 pytest.importorskip("matplotlib", reason="rgb_array frames need matplotlib (the video extra)")
 
@@ -59,3 +64,18 @@ def test_record_video_writes_an_mp4_of_the_episode(tmp_path):
     env.close()
     videos = list((tmp_path / "videos").glob("ep-episode-0.mp4"))
     assert videos and videos[0].stat().st_size > 1000
+
+
+def test_without_matplotlib_rgb_frames_name_the_video_extra_and_text_still_renders(monkeypatch):
+    _block(monkeypatch, "matplotlib")
+    env = MultiUserEndCloudEnv("default", render_mode="rgb_array", num_users=2, episode_slots=4)
+    env.reset(seed=0)
+    with pytest.raises(MissingDependencyError, match=re.escape('pip install "rapgym[video]"')):
+        env.render()
+    assert "slot 0/4" in render_ansi(env)
+
+
+def test_without_moviepy_an_mp4_names_the_video_extra(monkeypatch, tmp_path):
+    _block(monkeypatch, "moviepy")
+    with pytest.raises(MissingDependencyError, match=re.escape('pip install "rapgym[video]" (or write a .gif)')):
+        write_video([np.zeros((*FRAME_SIZE, 3), np.uint8)], tmp_path / "a.mp4", fps=10)
