@@ -14,7 +14,7 @@ from rapgym.errors import HyperparamsError
 
 __all__ = ["RL_ZOO_ALGOS", "conf_file"]
 
-RL_ZOO_ALGOS = ("ppo",)
+RL_ZOO_ALGOS = ("ppo", "sac")
 """Algorithms with a shipped RL-Zoo hyperparameter file."""
 
 

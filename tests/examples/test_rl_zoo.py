@@ -6,23 +6,38 @@ import csv
 import subprocess
 import sys
 
+import gymnasium as gym
+import numpy as np
 import pytest
 import yaml
 
 from rapgym.cli import evaluate as evaluate_cli
 from rapgym.errors import HyperparamsError
-from rapgym.integrations.rl_zoo import conf_file
+from rapgym.integrations.rl_zoo import RL_ZOO_ALGOS, conf_file
 from rapgym.learning.encodings import make_sb3_env
 
 ENV_ID = "rapgym/MultiUserEndCloud-v0"
 TINY_ENV = ["num_users:2", "episode_slots:16"]
 
 
-def test_the_shipped_file_wraps_the_env_as_rapgym_trains_it():
-    entry = yaml.safe_load(conf_file("ppo").read_text())[ENV_ID]
-    assert entry["env_wrapper"] == ["rapgym.envs.wrappers.NormalizedFlatObservation",
-                                    {"rapgym.envs.wrappers.FlatMultiDiscreteAction": {"share_levels": 5}}]
-    with pytest.raises(HyperparamsError, match="no RL-Zoo hyperparameters for algo 'dqn'; allowed: ppo"):
+@pytest.mark.parametrize("algo", RL_ZOO_ALGOS)
+def test_the_shipped_wrappers_build_the_env_rapgym_trains_on(algo):
+    pytest.importorskip("rl_zoo3", reason="needs the zoo extra (rl_zoo3)")
+    from rl_zoo3.utils import get_wrapper_class
+    from stable_baselines3.common.env_checker import check_env
+
+    hyperparams = yaml.safe_load(conf_file(algo).read_text())[ENV_ID]
+    env = get_wrapper_class(hyperparams)(gym.make(ENV_ID, num_users=2, episode_slots=8))  # as RL-Zoo wraps it
+    ours = make_sb3_env(algo, num_users=2, episode_slots=8)
+    assert (env.observation_space, env.action_space) == (ours.observation_space, ours.action_space)
+    check_env(env)
+    obs, _ = env.reset(seed=0)
+    ours_obs, _ = ours.reset(seed=0)
+    np.testing.assert_array_equal(obs, ours_obs)
+
+
+def test_unknown_algos_have_no_file():
+    with pytest.raises(HyperparamsError, match="no RL-Zoo hyperparameters for algo 'dqn'; allowed: ppo, sac"):
         conf_file("dqn")
 
 
