@@ -1,7 +1,7 @@
 """Benchmark every reference policy (and your own) on every scenario: ``rapgym-benchmark``.
 
-    rapgym-benchmark --report benchmarks/RESULTS.md                 # the full protocol (about 25 min on 2 cores)
-    rapgym-benchmark --quick --report /tmp/quick/RESULTS.md         # the 2-minute smoke version
+    rapgym-benchmark --report benchmarks/RESULTS.md                 # the full protocol (about 18 min on 2 cores)
+    rapgym-benchmark --quick --report /tmp/quick/RESULTS.md         # the smoke version (under a minute)
     rapgym-benchmark --policy mypkg.mymodule:MyPolicy --report mine/RESULTS.md
     rapgym-benchmark --agents leaderboard/hybrid-warmstart/s0/best_model.zip --report ...
 
