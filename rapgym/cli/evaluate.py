@@ -7,9 +7,10 @@
 Policy specs take options as ``name:key=value,...`` (values as YAML, e.g. ``rap:b0_mbps=4,estimator=ewma``).
 ``--out`` gets ``comparison.csv``, ``comparison.md`` and ``episodes.csv``; ``--plots`` adds the latency CDF per
 policy and one episode's per-user cut/bits against bandwidth (needs matplotlib); ``--video run.mp4`` (or
-``.gif``) writes the env's rendering of that episode (:mod:`rapgym.evaluation.video`, the ``video`` extra). Saved agents (``--agents``)
-need the ``rapgym[train]`` extra; one saved without ``train.py``'s ``config.yml`` (e.g. by RL-Zoo) names its
-encoding, ``PATH.zip:ppo`` or ``--agent-encoding ppo`` (:mod:`rapgym.learning.saved_agents`). The work is done by :func:`rapgym.evaluation.comparison.compare`.
+``.gif``) writes the env's rendering of that episode (:mod:`rapgym.evaluation.video`, the ``video`` extra).
+Saved agents (``--agents``) need the ``rapgym[train]`` extra; one saved without ``train.py``'s ``config.yml``
+(e.g. by RL-Zoo) names its encoding, ``PATH.zip:ppo`` or ``--agent-encoding ppo``
+(:mod:`rapgym.learning.saved_agents`). The work is done by :func:`rapgym.evaluation.comparison.compare`.
 """
 
 from __future__ import annotations
@@ -99,6 +100,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         if not args.agents:
             parser.error("--agent-encoding needs --agents")
         args.agents = [f"{spec}:{args.agent_encoding}" if spec.endswith(SAVED_AGENT_SUFFIX) else spec for spec in args.agents]
+        if args.plot_policy is not None and args.plot_policy.endswith(SAVED_AGENT_SUFFIX):
+            args.plot_policy = f"{args.plot_policy}:{args.agent_encoding}"
     for spec in args.policies:
         if spec.endswith(SAVED_AGENT_SUFFIX):
             parser.error(f"--policies {spec!r} is a saved agent: pass it with --agents")

@@ -124,8 +124,9 @@ def test_an_agent_saved_without_config_yml_is_evaluated_given_its_encoding(tmp_p
 
     out = tmp_path / "cmp"
     rc = evaluate_cli.main(["--agents", str(model), "--agent-encoding", "ppo", "--policies", "device-only", "--seeds", "0",
-                            "--num-users", "2", "--episode-slots", "8", "--out", str(out)])
-    assert rc == 0
+                            "--num-users", "2", "--episode-slots", "8", "--out", str(out), "--plot-policy", str(model),
+                            "--video", str(out / "agent.gif")])
+    assert rc == 0 and (out / "agent.gif").is_file()
     rows = {r["policy"]: r for r in csv.DictReader(open(out / "comparison.csv"))}
     label = "rapgym-MultiUserEndCloud-v0_1/best_model:ppo"
     assert set(rows) == {label, "device-only"}
