@@ -36,10 +36,13 @@ def local_engine(workers: int) -> Engine:
     def run(cells: Sequence[Cell], plugins: Sequence[str]) -> Iterator[tuple[Cell, dict[str, Any]]]:
         context = multiprocessing.get_context("forkserver")  # no fork of a process that holds threads
         context.set_forkserver_preload(["rapgym.evaluation.suite_cell"])  # import and compile once, fork workers
-        with futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pool = futures.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        try:
             pending = {pool.submit(run_cell, cell, tuple(plugins)): cell for cell in cells}
             for future in futures.as_completed(pending):
                 yield pending[future], future.result()
+        finally:  # interrupted (Ctrl-C): drop the queued cells, let at most `workers` running ones finish
+            pool.shutdown(wait=True, cancel_futures=True)
 
     return run
 
@@ -61,9 +64,13 @@ def ray_engine(address: str) -> Engine:
                      log_to_driver=False)
         remote = ray.remote(run_cell)
         pending = {remote.remote(cell, tuple(plugins)): cell for cell in cells}
-        while pending:
-            done, _ = ray.wait(list(pending), num_returns=1)
-            for ref in done:
-                yield pending.pop(ref), ray.get(ref)
+        try:
+            while pending:
+                done, _ = ray.wait(list(pending), num_returns=1)
+                for ref in done:
+                    yield pending.pop(ref), ray.get(ref)
+        finally:  # interrupted: cancel the cells not finished yet
+            for ref in pending:
+                ray.cancel(ref)
 
     return run

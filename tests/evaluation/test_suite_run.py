@@ -70,3 +70,17 @@ def test_ray_gives_the_serial_results(tmp_path):
     finally:
         ray.shutdown()
     assert _metrics(on_ray) == _metrics(serial)
+
+
+def test_an_interrupted_run_keeps_its_finished_cells_and_resumes(tmp_path):
+    def interrupted_after_one(cells, plugins):
+        engine = local_engine(2)(cells, plugins)
+        yield next(engine)
+        engine.close()  # drops the queued cells (what Ctrl-C does through the generator's finally)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_suite(Protocol(**SMALL), tmp_path, interrupted_after_one, progress=False)
+    assert len(list((tmp_path / "cells").iterdir())) == 1
+    resumed = run_suite(Protocol(**SMALL), tmp_path, progress=False)
+    assert resumed.computed == 3 and not resumed.failed
