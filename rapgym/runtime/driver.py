@@ -179,7 +179,10 @@ def run(spec: ModelSpec, env: Any, policy: Any, traces: Sequence[BandwidthTrace]
                 normalise_shares(np.asarray(raw, dtype=np.float64), cuts < kmax, float(cfg.min_share), shares)
                 monitor.decide(slot, cuts, shares)
                 for i in range(n):
-                    pipes[i].send((slot, int(cuts[i]), int(bits[bits_idx[i]]), float(shares[i])))
+                    try:
+                        pipes[i].send((slot, int(cuts[i]), int(bits[bits_idx[i]]), float(shares[i])))
+                    except BrokenPipeError:
+                        pass  # the device is done with its frames (a crash shows below as a missing "finished")
                 actions.append({k: np.array(v, copy=True) for k, v in action.items()})
                 late.append(start - planned)
                 decide.append(time.monotonic() - start)

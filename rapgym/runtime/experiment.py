@@ -19,6 +19,7 @@ from rapgym.runtime.compare import Table, compute_table, latency_table, uplink_t
 from rapgym.runtime.driver import RunResult, run
 from rapgym.runtime.replay import LINK_MODELS, applied_trace, make_env, predict_latency
 from rapgym.runtime.schedule import CycleSchedule
+from rapgym.runtime.testbed import BURST_BYTES
 from rapgym.runtime.wire import FRAME_HEADER_BYTES
 from rapgym.runtime.workload import ModelSpec
 from rapgym.traces.trace import BandwidthTrace
@@ -102,6 +103,8 @@ def run_experiment(exp: Experiment, spec: ModelSpec, profiles: dict[str, DNNProf
         outcome.latency[variant] = latency_table(result, predict_latency(replay_env, traces, arrivals, result.actions))
     for link, factor in LINK_MODELS.items():
         outcome.uplink[link] = uplink_table(result, [applied_trace(c, factor) for c in result.changes])
+    outcome.uplink["goodput+burst"] = uplink_table(result, [applied_trace(c, LINK_MODELS["goodput"]) for c in result.changes],
+                                                   burst_bytes=BURST_BYTES)
     for prof, profile in profiles.items():
         for stage in ("device", "cloud"):
             outcome.compute[f"{prof}/{stage}"] = compute_table(result, profile, stage, exp.device_factor)

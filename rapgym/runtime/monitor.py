@@ -56,7 +56,9 @@ class Monitor:
             self.decided[i][slot] = (int(cuts[i]), float(shares[i]))
 
     def _cut_share(self, user: int, task: int) -> tuple[int, float]:
-        return self.decided[user][int(self.arrivals[user][task] // self.dt)]
+        """The decision that applies to ``task``; the latest one if its slot is not decided yet (a late slot)."""
+        decided = self.decided[user]
+        return decided.get(int(self.arrivals[user][task] // self.dt)) or decided[max(decided)]
 
     def event(self, event: tuple) -> None:
         """Fold one device event (see :mod:`rapgym.runtime.device`) in; times are relative to the epoch."""

@@ -109,48 +109,48 @@ def profile_on_host(spec: ModelSpec, repeats: int = 30, samples: int = 16) -> DN
     return dataclasses.replace(result.profile, cut_names=split.cut_names)
 
 
-def profile_stages(spec: ModelSpec, base: DNNProfile, repeats: int = 15, gap_s: float = 0.01) -> DNNProfile:
+def profile_stages(spec: ModelSpec, base: DNNProfile, repeats: int = 21, gap_s: float = 0.005) -> DNNProfile:
     """``base`` with ``device_s`` and ``cloud_s`` re-measured as the runtime runs its stages (1 torch thread).
 
     Per cut ``k``: the device stage is the uint8-to-float conversion, the head and the packing of the
-    crossing tensor (median over the profile's bit widths), the cloud stage is the unpacking and the tail;
-    each is timed once per frame with ``gap_s`` of idle time between frames (caches and clocks as in a
-    run), median of ``repeats``. The profiler's numbers sum per-block medians of back-to-back runs.
+    crossing tensor at one of the profile's bit widths (taken in turn), the cloud stage is the unpacking and
+    the tail. Each is timed once per frame with ``gap_s`` of idle time between frames (caches and clocks as
+    in a run), the cuts in round-robin so that a change of the machine's load hits all of them alike;
+    median of ``repeats`` rounds. The profiler's numbers sum per-block medians of back-to-back runs.
     """
     from rapgym.runtime.wire import pack_tensor, unpack_tensor  # wire imports nothing from here
 
     torch.set_num_threads(1)
     split = SplitModel(spec)
     image = np.random.default_rng(spec.seed).integers(0, 256, size=spec.input_shape, dtype=np.uint8)
-    device = np.zeros(split.K + 1)
-    cloud = np.zeros(split.K + 1)
-
-    def timed(fn: object) -> float:
-        samples = []
-        for _ in range(repeats):
-            time.sleep(gap_s)
-            start = time.perf_counter()
-            fn()
-            samples.append(time.perf_counter() - start)
-        return float(np.median(samples))
-
     widths = [b for b in base.bits if b in (2, 4, 8, 16, 32)]
-    for k in range(split.K + 1):
-        if k > 0:
-            per_bits = [timed(lambda b=b, k=k: pack_tensor(split.head(image, k).numpy(), b) if k < split.K else split.head(image, k))
-                        for b in (widths if k < split.K else [32])]
-            device[k] = float(np.median(per_bits))
+    payloads = [pack_tensor(image if k == 0 else split.head(image, k).numpy(), 8, raw=k == 0) for k in range(split.K)]
+
+    def device_stage(k: int, bits: int) -> None:
+        x = split.head(image, k)
         if k < split.K:
-            crossing = image if k == 0 else split.head(image, k).numpy()
-            payload = pack_tensor(crossing, 8, raw=k == 0)
+            pack_tensor(x.numpy(), bits)
 
-            def tail(payload: bytes = payload, k: int = k) -> None:
-                x = unpack_tensor(payload, 8, split.shapes[k], raw=k == 0)
-                split.tail(split.to_float(x) if k == 0 else torch.from_numpy(x), k)
+    def cloud_stage(k: int) -> None:
+        x = unpack_tensor(payloads[k], 8, split.shapes[k], raw=k == 0)
+        split.tail(split.to_float(x) if k == 0 else torch.from_numpy(x), k)
 
-            cloud[k] = timed(tail)
+    def timed(fn: object, *args: int) -> float:
+        time.sleep(gap_s)
+        start = time.perf_counter()
+        fn(*args)
+        return time.perf_counter() - start
+
+    device = np.zeros((repeats, split.K + 1))
+    cloud = np.zeros((repeats, split.K + 1))
+    for r in range(repeats):
+        for k in range(split.K + 1):
+            if k > 0:
+                device[r, k] = timed(device_stage, k, widths[(r + k) % len(widths)])
+            if k < split.K:
+                cloud[r, k] = timed(cloud_stage, k)
     note = (f"re-measured as the runtime runs its stages (rapgym.runtime.workload.profile_stages): median of {repeats} "
-            f"frames {gap_s * 1e3:.0f} ms apart, 1 torch thread")
-    provenance = dict(base.provenance, device_s=f"{note}: uint8->float, head, quantize+pack (median over bit widths)",
+            f"frames {gap_s * 1e3:.0f} ms apart, cuts in round-robin, 1 torch thread")
+    provenance = dict(base.provenance, device_s=f"{note}: uint8->float, head, quantize+pack (bit widths in turn)",
                       cloud_s=f"{note}: unpack, tail")
-    return dataclasses.replace(base, device_s=device, cloud_s=cloud, provenance=provenance)
+    return dataclasses.replace(base, device_s=np.median(device, axis=0), cloud_s=np.median(cloud, axis=0), provenance=provenance)
