@@ -108,7 +108,7 @@ def _command(argv: list[str] | None) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; 0 when every cell finished, 1 when some failed, 2 on bad input."""
     args = parse_args(argv)
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)  # messages whole, never wrapped mid-line
     try:
         protocol = protocol_from_args(args)
         engine = ray_engine(args.ray_address) if args.ray_address else local_engine(args.workers)
@@ -116,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     except (RapgymError, ImportError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
+    for agent, (preset, n) in protocol.agents.items():
+        if preset not in protocol.presets or n not in protocol.users:
+            console.print(f"note: agent {agent} was trained on {preset} with N={n}, which this protocol does not play")
     missing = protocol.missing_real_sets()
     if missing:
         console.print(f"real-trace cells skipped (shared data absent): {', '.join(missing)}")

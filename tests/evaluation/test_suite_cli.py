@@ -58,3 +58,12 @@ def test_resume_with_other_settings_exits_2(tmp_path, capsys):
     assert cli.main([*base, "--episode-slots", "5"]) == 0
     assert cli.main([*base, "--episode-slots", "6"]) == 2
     assert "episode_slots: stored 5, now 6" in capsys.readouterr().err.replace("\n", "")
+
+
+def test_an_agent_outside_the_protocol_is_named(tmp_path, capsys):
+    pytest.importorskip("stable_baselines3", reason="saved agents need the train extra")
+    agent = str(REPO / "leaderboard" / "hybrid-warmstart" / "s0" / "best_model.zip")
+    argv = ["--presets", "default", "--users", "1", "--policies", "cloud-only", "--episodes", "1", "--episode-slots",
+            "5", "--no-real-traces", "--agents", agent, "--out", str(tmp_path), "--no-progress", "--workers", "1"]
+    assert cli.main(argv) == 0
+    assert "trained on default with N=8, which this protocol does not play" in capsys.readouterr().err.replace("\n", "")
