@@ -1,6 +1,6 @@
 """Steps/s of the learner-ready flat envs against the raw Dict env, measured in the same run.
 
-Usage: python benchmarks/bench_wrappers.py [--seconds 1] [--rounds 5] [--scenario default] [--users 8] [--write FILE]
+Usage: python benchmarks/bench_wrappers.py [--seconds 0.25] [--rounds 16] [--scenario default] [--users 8] [--write FILE]
 
 Rows: the raw env; ``rapgym/MultiUserEndCloudFlat-v0`` (NormalizedFlatObservation + FlatMultiDiscreteAction,
 what PPO trains on), its ``compact=True`` variant, ``rapgym/MultiUserEndCloudBox-v0`` (SAC), all unwrapped of
@@ -76,8 +76,8 @@ def vec_rate(make: Callable[[], gym.Env]) -> Callable[[float], float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=1.0, help="timing window per row and round, s")
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds; each row keeps its best")
+    parser.add_argument("--seconds", type=float, default=0.25, help="timing window per row and round, s")
+    parser.add_argument("--rounds", type=int, default=16, help="interleaved rounds; each row keeps its best")
     parser.add_argument("--scenario", default="default")
     parser.add_argument("--users", type=int, default=8)
     add_write_argument(parser, "bench_wrappers")

@@ -35,9 +35,10 @@ class NormalizedFlatObservation(gym.ObservationWrapper):
     seconds over ``latency_ref_s`` through ``log1p``, bytes as ``log1p(bytes) / 20``, accuracy loss over
     10 pp); the cut mask as is; the cloud load as is. Every entry is clipped to ``[-10, 10]``.
 
-    The profile and cut mask do not change within an env's life, so their normalised block is computed once
-    and reused while the observation's profile and mask equal the ones it came from (recomputed otherwise);
-    the output is bit-identical to normalising every entry anew.
+    The profile and cut mask are constant over an episode (``docs/model.md`` §3), so their normalised block is
+    computed from the observation of ``reset`` and reused by every ``step`` of that episode; a direct call of
+    :meth:`observation` (e.g. to convert observations of another env) reuses it only for an equal profile and
+    mask. The output is bit-identical to normalising every entry anew.
     With ``compact=True`` they are left out: ``N * (H + 3) + 1`` entries, for learners that do not need the
     users' cut tables in every observation (the model behind each user index is fixed by the scenario).
     """
@@ -46,36 +47,76 @@ class NormalizedFlatObservation(gym.ObservationWrapper):
         super().__init__(env)
         cfg = env.unwrapped.config
         self._lat_ref = cfg.latency_ref_s
-        self._backlog = cfg.max_backlog_s
         self.compact = compact
         sizes = {key: int(np.prod(space.shape)) for key, space in env.observation_space.spaces.items()}
         self._bw_end = sizes["bandwidth"]
         self._queue_end = self._bw_end + sizes["queue"]
         self._static_end = self._queue_end + (0 if compact else sizes["profile"] + sizes["cut_mask"])
         self._size = self._static_end + sizes["cloud_load"]
-        self._static_key: tuple | None = None
+        self._backlog32 = np.float32(cfg.max_backlog_s)
         self._static = np.empty(0, np.float32)
+        self._static_from = (np.empty((0,) * 3, np.float32), np.empty((0,) * 2, np.int8))  # (profile, cut_mask)
+        self._episode_static = False  # whether the block is the current episode's (set by reset)
         self.observation_space = spaces.Box(-OBS_CLIP, OBS_CLIP, (self._size,), np.float32)
 
-    def _static_block(self, profile: np.ndarray, cut_mask: np.ndarray) -> np.ndarray:
-        """The normalised profile and cut mask, flat and clipped; recomputed only when either differs from the
-        arrays it was computed from (compared byte for byte, with dtype and shape)."""
-        key = (profile.dtype, profile.shape, profile.tobytes(), cut_mask.dtype, cut_mask.shape, cut_mask.tobytes())
-        if key != self._static_key:
-            lat = np.log1p(profile[..., COL_DEVICE_S:COL_CLOUD_S + 1] / self._lat_ref)
-            tx = np.log1p(profile[..., COL_TX:COL_TX + 1]) / 20.0
-            acc = profile[..., COL_ACC_LOSS:] / 10.0
-            block = np.concatenate([np.concatenate([lat, tx, acc], axis=-1).ravel(), cut_mask.ravel()])
-            self._static = np.clip(block.astype(np.float32), -OBS_CLIP, OBS_CLIP)
-            self._static_key = key
-        return self._static
+    def _set_static(self, profile: np.ndarray, cut_mask: np.ndarray) -> None:
+        """Normalise the profile and cut mask into the flat, clipped block, and remember what it came from."""
+        lat = np.log1p(profile[..., COL_DEVICE_S:COL_CLOUD_S + 1] / self._lat_ref)
+        tx = np.log1p(profile[..., COL_TX:COL_TX + 1]) / 20.0
+        acc = profile[..., COL_ACC_LOSS:] / 10.0
+        block = np.concatenate([np.concatenate([lat, tx, acc], axis=-1).ravel(), cut_mask.ravel()])
+        self._static = np.clip(block.astype(np.float32), -OBS_CLIP, OBS_CLIP)
+        self._static_from = (profile.copy(), cut_mask.copy())
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+        obs, info = self.env.reset(seed=seed, options=options)
+        if not self.compact:
+            self._set_static(obs["profile"], obs["cut_mask"])
+        self._episode_static = True
+        return self._flatten(obs, episode_static=True), info
+
+    def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        return self._flatten(obs, episode_static=self._episode_static), reward, terminated, truncated, info
 
     def observation(self, obs: dict[str, np.ndarray]) -> np.ndarray:
+        return self._flatten(obs, episode_static=False)
+
+    def _flatten(self, obs: dict[str, np.ndarray], episode_static: bool) -> np.ndarray:
+        """The flat vector; ``episode_static``: ``obs`` belongs to the episode the cached block was made for."""
         flat = np.empty(self._size, np.float32)
-        static = self._static if self.compact else self._static_block(obs["profile"], obs["cut_mask"])
-        _fill_flat(np.log1p(obs["bandwidth"]).ravel(), obs["queue"].ravel(), obs["cloud_load"].ravel(), static,
-                   np.float32(self._backlog), flat)
+        log1p_bandwidth, queue, cloud_load = np.log1p(obs["bandwidth"]), obs["queue"], obs["cloud_load"]
+        if self.compact or episode_static:
+            _fill_flat(log1p_bandwidth, queue, cloud_load, self._static, self._backlog32, flat)
+            return flat
+        profile, cut_mask = obs["profile"], obs["cut_mask"]
+        cached_profile, cached_mask = self._static_from
+        # the cached block is used only for an equal profile and mask of the same dtypes (the fill checks values)
+        if (profile.dtype is not cached_profile.dtype or cut_mask.dtype is not cached_mask.dtype
+                or not _fill_flat_if_same(log1p_bandwidth, queue, cloud_load, self._static, cached_profile, cached_mask,
+                                          profile, cut_mask, self._backlog32, flat)):
+            self._set_static(profile, cut_mask)
+            _fill_flat(log1p_bandwidth, queue, cloud_load, self._static, self._backlog32, flat)
         return flat
+
+
+@njit(cache=True)
+def _fill_flat_if_same(log1p_bandwidth: np.ndarray, queue: np.ndarray, cloud_load: np.ndarray, static: np.ndarray,
+                       static_profile: np.ndarray, static_mask: np.ndarray, profile: np.ndarray, cut_mask: np.ndarray,
+                       max_backlog_s: np.float32, out: np.ndarray) -> bool:
+    """:func:`_fill_flat` if ``profile`` and ``cut_mask`` equal those ``static`` came from; else False, ``out`` unset."""
+    if profile.shape != static_profile.shape or cut_mask.shape != static_mask.shape:
+        return False
+    new, old = profile.ravel(), static_profile.ravel()
+    for i in range(new.shape[0]):
+        if new[i] != old[i]:
+            return False
+    new_mask, old_mask = cut_mask.ravel(), static_mask.ravel()
+    for i in range(new_mask.shape[0]):
+        if new_mask[i] != old_mask[i]:
+            return False
+    _fill_flat(log1p_bandwidth, queue, cloud_load, static, max_backlog_s, out)
+    return True
 
 
 @njit(cache=True)
@@ -84,16 +125,16 @@ def _fill_flat(log1p_bandwidth: np.ndarray, queue: np.ndarray, cloud_load: np.nd
     """``out = clip([log1p_bandwidth / log1p(1000), queue / max_backlog_s, static, cloud_load])`` in one call, with
     numpy's dtypes: the bandwidth quotient in float64 rounded to float32, the queue quotient in float32."""
     j = 0
-    for x in log1p_bandwidth:
+    for x in log1p_bandwidth.ravel():
         out[j] = np.float32(np.float64(x) / _LOG1P_1000)
         j += 1
-    for x in queue:
+    for x in queue.ravel():
         out[j] = np.float32(x) / max_backlog_s
         j += 1
     for x in static:
         out[j] = x
         j += 1
-    for x in cloud_load:
+    for x in cloud_load.ravel():
         out[j] = x
         j += 1
     for i in range(out.shape[0]):

@@ -111,3 +111,15 @@ def test_action_decoders_follow_their_documented_formulas(scenario):
         if scenario == "shared-cell":
             np.testing.assert_array_equal(got["uplink_share"], ((levels[15:] + 1) / 4).astype(np.float32))
         assert base.action_space.contains(got)
+
+
+def test_cache_follows_a_profile_of_another_dtype_or_layout():
+    env = NormalizedFlatObservation(MultiUserEndCloudEnv("default", num_users=3, episode_slots=5))
+    obs, _ = env.unwrapped.reset(seed=1)
+    cfg = env.unwrapped.config
+    variants = [obs, {**obs, "profile": obs["profile"].astype(np.float64) * 1.5},
+                {**obs, "profile": np.asfortranarray(obs["profile"]), "bandwidth": np.repeat(obs["bandwidth"], 2, 1)[:, ::2]},
+                {**obs, "cut_mask": obs["cut_mask"].astype(np.int64)}, obs]
+    for variant in variants:
+        np.testing.assert_array_equal(env.observation(variant), normalised_from_scratch(variant, cfg.latency_ref_s,
+                                                                                        cfg.max_backlog_s))
