@@ -52,6 +52,8 @@ def plan(profile, seconds: int) -> list[Experiment]:
                               combos=tuple(feasible_combos(profile, CUTS, BITS, level, 0.1)), slots=slots))
     out.append(Experiment("N=1 sweep outages", (trace(OUTAGE_MBPS, seconds),),
                           combos=tuple(feasible_combos(profile, CUTS, BITS, 8.0, 0.1)), slots=slots))
+    out.append(Experiment("N=1 sweep outages, tbf not woken", (trace(OUTAGE_MBPS, seconds),),
+                          combos=tuple(feasible_combos(profile, CUTS, BITS, 8.0, 0.1)), slots=slots, wake_shaper=False))
     for name in ("rap", "jm-mpra"):
         out.append(Experiment(f"N=1 {name} outages", (trace(OUTAGE_MBPS, seconds),), policy=name, slots=slots))
     out.append(Experiment("N=2 sweep 8 Mbit/s", (trace([8.0], seconds),) * 2,
@@ -93,7 +95,8 @@ def report(outcomes: list[Outcome], profiles: dict, args: argparse.Namespace, lo
         for v in VARIANTS:
             s = summarise(o.latency[v]["rel_err"])
             lines.append(f"| {o.experiment.name} | {v} | {s['n']} | {100 * s['median_abs']:.1f} | {100 * s['p95_abs']:.1f} | {100 * s['bias']:+.1f} |")
-    single = [o for o in outcomes if o.experiment.num_users == 1 and "throughput" not in o.experiment.name]
+    single = [o for o in outcomes if o.experiment.num_users == 1 and "throughput" not in o.experiment.name
+              and o.experiment.wake_shaper]
     for key, title in (("cut", "cut"), ("bits", "bit width (inner cuts)")):
         lines += ["", f"**Single-user per-task latency by {title}** (all single-user runs pooled), variant A → C:", "",
                   head.format(title)]

@@ -85,7 +85,8 @@ def _absolute_to_relative(record: dict[str, float], epoch: float) -> dict[str, f
 
 
 def run(spec: ModelSpec, env: Any, policy: Any, traces: Sequence[BandwidthTrace], arrivals: Sequence[np.ndarray],
-        rtt_s: float, port: int = 5600, lead_s: float = 0.01, seed: int = 0, timeout_s: float = 60.0) -> RunResult:
+        rtt_s: float, port: int = 5600, lead_s: float = 0.01, seed: int = 0, timeout_s: float = 60.0,
+        wake_shaper: bool = True) -> RunResult:
     """Run ``policy`` on the real testbed for ``env.config.episode_slots`` slots.
 
     Args:
@@ -97,6 +98,8 @@ def run(spec: ModelSpec, env: Any, policy: Any, traces: Sequence[BandwidthTrace]
         arrivals: per user, sorted arrival times in ``[0, episode_slots * dt_s)``, s.
         rtt_s: round-trip time emulated by the runtime (no ``netem`` here).
         lead_s: the decision for slot ``s`` is taken at ``s * dt - lead_s``.
+        wake_shaper: wake the tbf after each rate change (:meth:`Testbed.set_rate_mbps`); ``False`` only to
+            measure what not doing so costs.
 
     Raises:
         TestbedError: not root, ``ip``/``tc`` missing, no tbf.
@@ -117,7 +120,7 @@ def run(spec: ModelSpec, env: Any, policy: Any, traces: Sequence[BandwidthTrace]
     ctx.set_forkserver_preload(["rapgym.runtime.cloud", "rapgym.runtime.device"])
     procs: list[Any] = []
     stop = threading.Event()
-    with Testbed(n, rate_mbps=float(traces[0].rates_mbps[0])) as testbed:
+    with Testbed(n, rate_mbps=float(traces[0].rates_mbps[0]), wake_after_change=wake_shaper) as testbed:
         try:
             for i in range(n):
                 testbed.set_rate_mbps(i, float(traces[i].rates_mbps[0]))

@@ -49,6 +49,7 @@ class Experiment:
     dt_s: float = 0.1
     hold: int = 2
     device_factor: float = 1.0
+    wake_shaper: bool = True
 
     @property
     def num_users(self) -> int:
@@ -95,7 +96,7 @@ def run_experiment(exp: Experiment, spec: ModelSpec, profiles: dict[str, DNNProf
     else:
         policy = make_policy(exp.policy, env, **(policy_options or {}))
     arrivals = periodic_arrivals(np.random.default_rng(seed), exp.fps, exp.slots * exp.dt_s, n)
-    result = run(spec, env, policy, list(exp.traces), arrivals, rtt_s, port=port, seed=seed)
+    result = run(spec, env, policy, list(exp.traces), arrivals, rtt_s, port=port, seed=seed, wake_shaper=exp.wake_shaper)
     outcome = Outcome(exp, result)
     for variant, (link, prof) in VARIANTS.items():
         traces = [applied_trace(changes, LINK_MODELS[link]) for changes in result.changes]

@@ -5,9 +5,10 @@ Layout for ``N`` users (namespaces and interfaces carry a unique prefix ``rgf<pi
 - one cloud namespace ``<prefix>c`` and one device namespace ``<prefix>d<i>`` per user;
 - user ``i``'s veth pair ``<prefix>u<i>`` (device side, ``10.77.<i>.1/24``) -- ``<prefix>v<i>`` (cloud side,
   ``10.77.<i>.2/24``);
-- on the device side a ``tbf`` qdisc (the uplink): rate set with :meth:`Testbed.set_rate_mbps`, a fixed
-  burst of :data:`BURST_BYTES` and a fixed queue limit of :data:`LIMIT_BYTES` (so a rate change never drops
-  queued packets). The cloud-to-device direction (the small replies) is not shaped.
+- on the device side a ``tbf`` qdisc (the uplink): rate set with :meth:`Testbed.set_rate_mbps` (which
+  wakes the qdisc after the change), a fixed burst of :data:`BURST_BYTES` and a fixed queue limit of
+  :data:`LIMIT_BYTES` (so a rate change never drops queued packets); TCP's minimum RTO on the device
+  routes is :data:`RTO_MIN_MS`. The cloud-to-device direction (the small replies) is not shaped.
 
 This kernel has no ``netem``, so no delay is shaped: the runtime adds the RTT itself (see
 :mod:`rapgym.runtime.cloud`). A rate of 0 (an outage) cannot be expressed by ``tbf``; it is set to
@@ -25,7 +26,9 @@ import ctypes
 import os
 import re
 import shutil
+import socket
 import subprocess
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,7 +36,7 @@ import numpy as np
 from rapgym.errors import RapgymError
 
 __all__ = ["TestbedError", "Testbed", "check_requirements", "enter_netns", "remove_stale", "applied_rates",
-           "MIN_RATE_MBPS", "BURST_BYTES", "LIMIT_BYTES", "RTO_MIN_MS", "PREFIX"]
+           "socket_in_netns", "MIN_RATE_MBPS", "BURST_BYTES", "LIMIT_BYTES", "RTO_MIN_MS", "PREFIX"]
 
 PREFIX = "rgf"
 """Prefix of every namespace this module creates (``rgf<pid>c``, ``rgf<pid>d<i>``)."""
@@ -80,6 +83,25 @@ def enter_netns(name: str) -> None:
             raise TestbedError(f"setns into network namespace {name!r} failed: {os.strerror(ctypes.get_errno())}")
 
 
+def socket_in_netns(name: str) -> socket.socket:
+    """A UDP socket living in network namespace ``name``, made by a helper thread (``setns`` moves only the thread)."""
+    made: dict[str, object] = {}
+
+    def make() -> None:
+        try:
+            enter_netns(name)
+            made["socket"] = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        except (OSError, TestbedError) as exc:
+            made["error"] = exc
+
+    thread = threading.Thread(target=make)
+    thread.start()
+    thread.join()
+    if "error" in made:
+        raise TestbedError(f"cannot open a socket in namespace {name!r}: {made['error']}")
+    return made["socket"]  # type: ignore[return-value]
+
+
 def _namespaces() -> list[str]:
     out = _run("ip", "netns", "list").stdout
     return [line.split()[0] for line in out.splitlines() if line.strip()]
@@ -123,7 +145,10 @@ class Testbed:
     num_users: int
     rate_mbps: float = 10.0
     prefix: str = field(default_factory=lambda: f"{PREFIX}{os.getpid()}")
+    wake_after_change: bool = True
+    """Wake the qdisc after each rate change (see :meth:`set_rate_mbps`); ``False`` only to measure the effect."""
     _up: bool = field(default=False, init=False)
+    _kick: list = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
         if not 1 <= self.num_users <= MAX_USERS:
@@ -170,6 +195,7 @@ class Testbed:
                 self._must("ip", "-n", ns, "route", "replace", f"10.77.{i}.0/24", "dev", dev, "proto", "kernel", "scope", "link",
                            "src", f"10.77.{i}.1", "rto_min", f"{RTO_MIN_MS}ms")
                 self._tbf("add", i, self.rate_mbps)
+                self._kick.append(socket_in_netns(ns))
         except TestbedError as exc:
             self.close()
             if "tbf" in str(exc) and "unknown" in str(exc).lower():
@@ -183,14 +209,24 @@ class Testbed:
                    "rate", f"{rate}bit", "burst", str(BURST_BYTES), "limit", str(LIMIT_BYTES))
 
     def set_rate_mbps(self, user: int, rate_mbps: float) -> None:
-        """Change user ``user``'s uplink rate (Mbit/s; below :data:`MIN_RATE_MBPS` it is raised to it)."""
+        """Change user ``user``'s uplink rate (Mbit/s; below :data:`MIN_RATE_MBPS` it is raised to it).
+
+        ``tc qdisc change`` does not re-arm tbf's watchdog: a queue that was waiting for tokens at the old
+        rate (up to 1.5 s per packet at 8 kbit/s) would sleep on after an outage ends. One 1-byte datagram
+        to the cloud's discard port right after the change wakes the qdisc so the new rate applies at once.
+        """
         self._tbf("change", user, rate_mbps)
+        if self.wake_after_change:
+            self._kick[user].sendto(b"k", (self.cloud_addr(user), 9))
 
     def close(self) -> None:
         """Remove this run's namespaces (idempotent)."""
         if not self._up:
             return
         self._up = False
+        for sock in self._kick:
+            sock.close()
+        self._kick.clear()
         for name in _namespaces():
             if name == self.cloud_ns or re.fullmatch(rf"{self.prefix}d\d+", name):
                 _run("ip", "netns", "del", name)
