@@ -24,8 +24,9 @@ import numpy as np
 import torch
 from marked_section import add_write_argument, publish
 
-from rapgym.runtime.compare import Table, group_by, summarise
+from rapgym.runtime.compare import Table, group_by, summarise, uplink_table
 from rapgym.runtime.experiment import VARIANTS, Experiment, Outcome, feasible_combos, run_experiment
+from rapgym.runtime.replay import LINK_MODELS, applied_trace
 from rapgym.runtime.workload import ModelSpec, profile_on_host, profile_stages
 from rapgym.traces.trace import BandwidthTrace
 
@@ -118,6 +119,12 @@ def report(outcomes: list[Outcome], profiles: dict, args: argparse.Namespace, lo
             if t["rel_err"].size:
                 delta = 1e3 * np.percentile(np.abs(t["predicted"] - t["measured"]), 95)
                 lines.append(row(f"{o.experiment.name} / {link}", summarise(t["rel_err"])) + f" {delta:.2f} |")
+    sweeps = [o for o in outcomes if o.experiment.policy == "sweep" and o.experiment.wake_shaper]
+    lines += ["", "Uploads of at least 60 kB alone (all sweeps pooled; the burst is then under 3 % of the upload):", "",
+              head.format("link model")]
+    for link, factor in LINK_MODELS.items():
+        tables = [uplink_table(o.result, [applied_trace(c, factor) for c in o.result.changes], min_bytes=60_000) for o in sweeps]
+        lines.append(row(link, summarise(merged(tables)["rel_err"])))
     lines += ["", "**Compute time alone** (device stage: head + quantize + pack; cloud: unpack + tail), all runs:", "",
               head.format("stage / profile")]
     for key in ("profiler/device", "stages/device", "profiler/cloud", "stages/cloud"):

@@ -37,12 +37,13 @@ def latency_table(result: RunResult, predicted: Sequence[np.ndarray]) -> Table:
     return _table(rows)
 
 
-def uplink_table(result: RunResult, traces: Sequence[BandwidthTrace], burst_bytes: float = 0.0) -> Table:
+def uplink_table(result: RunResult, traces: Sequence[BandwidthTrace], burst_bytes: float = 0.0, min_bytes: int = 0) -> Table:
     """Per upload: the link's own time -- from ``max(send start, previous last byte)`` to the last byte --
     against the trace's transfer time for the frame's bits from that instant (``C^-1(C(t) + bits) - t``).
 
     ``burst_bytes > 0`` models the shaper's token bucket: after the link has been idle long enough to
-    refill it (``burst / rate`` at the rate then), the first ``burst_bytes`` leave at once.
+    refill it (``burst / rate`` at the rate then), the first ``burst_bytes`` leave at once. Only uploads of
+    at least ``min_bytes`` are listed.
     """
     rows = []
     for user, records in enumerate(result.records):
@@ -54,7 +55,8 @@ def uplink_table(result: RunResult, traces: Sequence[BandwidthTrace], burst_byte
                 refilled = float(traces[user].capacity(start) - traces[user].capacity(max(previous, 0.0))) >= 8.0 * burst_bytes
                 bits = max(bits - 8.0 * burst_bytes, 0.0) if refilled or previous == -np.inf else bits
             predicted = float(traces[user].transfer_end(start, bits)) - start
-            rows.append((user, r["cut"], r["bits"], r["last_byte"] - start, predicted))
+            if r["tx_bytes"] >= min_bytes:
+                rows.append((user, r["cut"], r["bits"], r["last_byte"] - start, predicted))
             previous = r["last_byte"]
     return _table(rows)
 
