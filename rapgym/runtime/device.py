@@ -24,11 +24,7 @@ from rapgym.runtime.testbed import enter_netns
 from rapgym.runtime.wire import ACK, HELLO, REPLY, UPLOAD, WireError, pack_tensor, recv_exact
 from rapgym.runtime.workload import ModelSpec, SplitModel
 
-__all__ = ["DeviceConfig", "device_main", "Decision"]
-
-Decision = tuple[int, int, int, float]
-"""``(slot, cut, bit width, effective compute share)`` sent by the driver for each slot."""
-
+__all__ = ["DeviceConfig", "device_main"]
 
 @dataclass(frozen=True)
 class DeviceConfig:
@@ -76,6 +72,7 @@ class _Device:
         self.all_done = threading.Event()
 
     def decision(self, slot: int) -> tuple[int, int, float]:
+        """``(cut, bit width, effective share)`` of ``slot``, waiting for the driver's ``(slot, cut, bits, share)``."""
         while slot not in self.known:
             msg = self.decisions.recv()
             self.known[msg[0]] = tuple(msg[1:])

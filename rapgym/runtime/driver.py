@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from rapgym.envs.inputs import parse_action
-from rapgym.errors import RapgymError
+from rapgym.errors import ActionError, RapgymError
 from rapgym.runtime.cloud import CloudConfig, cloud_main
 from rapgym.runtime.device import DeviceConfig, device_main
 from rapgym.runtime.monitor import Monitor
@@ -32,7 +32,7 @@ from rapgym.runtime.workload import ModelSpec
 from rapgym.sim.pipeline import normalise_shares
 from rapgym.traces.trace import BandwidthTrace
 
-__all__ = ["RunResult", "run"]
+__all__ = ["RunResult", "decisions", "run"]
 
 _TIME_KEYS = ("arrival", "dev_start", "head_end", "dev_end", "send_start", "sent", "last_byte", "cloud_ready",
               "cloud_start", "cloud_end", "reply", "end")
@@ -69,6 +69,29 @@ def _apply_traces(testbed: Testbed, traces: Sequence[BandwidthTrace], epoch: flo
         before = time.monotonic()
         testbed.set_rate_mbps(user, rate)
         changes[user].append(((before + time.monotonic()) / 2 - epoch, float(applied_rates(rate))))
+
+
+def decisions(action: Any, num_cuts: np.ndarray, bits: np.ndarray, min_share: float, shared_uplink: bool
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(cut, bit width, effective compute share)`` per user of an env action, as the env applies it
+    (``docs/model.md §1``: a split above ``K_i`` is device-only; shares normalised over the uploading users).
+
+    Raises:
+        ActionError: a malformed action, or an index out of range (named, with the allowed values).
+    """
+    n = num_cuts.shape[0]
+    split, bits_idx, raw, _ = parse_action(action, (n,), shared_uplink)
+    if np.any(split < 0) or np.any(split > num_cuts.max() - 1):
+        raise ActionError(f"action field 'split' is out of range; allowed: integers in [0, {num_cuts.max() - 1}]")
+    if np.any(bits_idx < 0) or np.any(bits_idx >= bits.shape[0]):
+        raise ActionError(f"action field 'bits' is out of range; allowed: integers in [0, {bits.shape[0] - 1}] indexing {bits.tolist()}")
+    raw = np.asarray(raw, dtype=np.float64)
+    if not np.all(np.isfinite(raw)) or np.any(raw < 0) or np.any(raw > 1):
+        raise ActionError("action field 'compute_share' is out of range; allowed: finite floats in [0, 1]")
+    cuts = np.minimum(split, num_cuts - 1)
+    shares = np.zeros(n)
+    normalise_shares(raw, cuts < num_cuts - 1, float(min_share), shares)
+    return cuts, bits[bits_idx], shares
 
 
 def _wait_started(ready: Any, proc: Any, timeout_s: float = 60.0) -> None:
@@ -113,7 +136,6 @@ def run(spec: ModelSpec, env: Any, policy: Any, traces: Sequence[BandwidthTrace]
     for i, a in enumerate(arrivals):
         if len(a) and (a[0] < 0 or a[-1] >= horizon or np.any(np.diff(a) < 0)):
             raise RapgymError(f"arrivals of user {i} must be sorted in [0, {horizon}) s")
-    kmax = env.sim.num_cuts - 1
     bits = np.asarray(cfg.bits)
     static_obs, _ = env.reset(seed=seed)
     ctx = mp.get_context("forkserver")
@@ -164,7 +186,6 @@ def run(spec: ModelSpec, env: Any, policy: Any, traces: Sequence[BandwidthTrace]
                     monitor.event(msg)
 
             actions, decide, late = [], [], []
-            shares = np.zeros(n)
             for slot in range(slots):
                 planned = epoch + slot * dt - lead_s
                 time.sleep(max(planned - time.monotonic(), 0.0))
@@ -177,13 +198,11 @@ def run(spec: ModelSpec, env: Any, policy: Any, traces: Sequence[BandwidthTrace]
                 if slot > 0:
                     monitor.close_slot()
                 action, _ = policy.predict(monitor.observation(start - epoch), deterministic=True)
-                split, bits_idx, raw, _ = parse_action(action, (n,), cfg.shared_uplink)
-                cuts = np.minimum(split, kmax)
-                normalise_shares(np.asarray(raw, dtype=np.float64), cuts < kmax, float(cfg.min_share), shares)
+                cuts, widths, shares = decisions(action, env.sim.num_cuts, bits, cfg.min_share, cfg.shared_uplink)
                 monitor.decide(slot, cuts, shares)
                 for i in range(n):
                     try:
-                        pipes[i].send((slot, int(cuts[i]), int(bits[bits_idx[i]]), float(shares[i])))
+                        pipes[i].send((slot, int(cuts[i]), int(widths[i]), float(shares[i])))
                     except BrokenPipeError:
                         pass  # the device is done with its frames (a crash shows below as a missing "finished")
                 actions.append({k: np.array(v, copy=True) for k, v in action.items()})

@@ -71,3 +71,20 @@ def test_cycle_schedule_cycles_and_offsets_users() -> None:
     policy = CycleSchedule([(0, 0), (3, 2), (5, 1)], num_users=2, hold=2)
     splits = [policy.predict(None)[0]["split"].tolist() for _ in range(6)]
     assert splits == [[0, 3], [0, 3], [3, 5], [3, 5], [5, 0], [5, 0]]
+
+
+def test_decisions_apply_the_action_as_the_env_does() -> None:
+    from rapgym.errors import ActionError
+    from rapgym.runtime.driver import decisions
+
+    num_cuts, bits = np.array([4, 6, 6]), np.array([32, 8, 4])
+    action = {"split": np.array([5, 1, 2]), "bits": np.array([1, 0, 2]), "compute_share": np.array([0.9, 0.3, 0.0])}
+    cuts, widths, shares = decisions(action, num_cuts, bits, min_share=0.1, shared_uplink=False)
+    # user 0's split 5 is above its K = 3 (padding): device-only, no share; user 2's 0.0 is floored to 0.1
+    assert cuts.tolist() == [3, 1, 2] and widths.tolist() == [8, 32, 4]
+    np.testing.assert_allclose(shares, [0.0, 0.75, 0.25])
+    for field, bad in (("split", np.array([6, 1, 2])), ("bits", np.array([0, 3, 0])), ("compute_share", np.array([0.5, np.nan, 0.5]))):
+        with pytest.raises(ActionError, match=field):
+            decisions(dict(action, **{field: bad}), num_cuts, bits, 0.1, False)
+    with pytest.raises(ActionError, match="shape"):
+        decisions(dict(action, split=np.array([1, 2])), num_cuts, bits, 0.1, False)
