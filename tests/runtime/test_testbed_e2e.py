@@ -99,3 +99,24 @@ def test_two_users_end_to_end_against_the_simulator(testbed_ok: None) -> None:
     assert np.median(predicted[0]) > np.median(predicted[1]) + 0.03
     assert summarise(table["rel_err"])["median_abs"] < 0.5  # generous sanity bound (the targets: fidelity.md)
     assert summarise(uplink_table(result, sim_traces)["rel_err"])["median_abs"] < 0.5
+
+
+def test_one_user_across_a_rate_change(testbed_ok: None) -> None:
+    """N = 1, cut pool3 at 8 bits, 2 Mbit/s for 1 s then 8 Mbit/s: the applied change is recorded and replayed."""
+    spec = ModelSpec()
+    profile = profile_on_host(spec, repeats=3, samples=4)
+    slots, fps = 30, 5.0
+    trace = BandwidthTrace.from_samples(np.array([2.0, 8.0, 8.0, 8.0, 8.0]), 1.0)
+    arrivals = [np.arange(0.021, slots * 0.1, 1 / fps)]
+    env = make_env(profile, 1, slots, [fps], rtt_s=0.02)
+    result = run(spec, env, CycleSchedule([(9, 2)], 1), [trace], arrivals, rtt_s=0.02, port=5592, timeout_s=20)
+    (changes,) = result.changes
+    assert changes[0] == (0.0, 2.0) and changes[1][1] == 8.0 and 0.99 < changes[1][0] < 1.5
+    records = result.records[0]
+    assert all(r["bits"] == 8 and r["tx_bytes"] == 16384 * 8 / 32 + 24 for r in records)
+    slow = [r["last_byte"] - r["send_start"] for r in records if r["arrival"] < 0.9]
+    fast = [r["last_byte"] - r["send_start"] for r in records if r["arrival"] > 1.1]
+    assert np.median(slow) > np.median(fast)
+    predicted = predict_latency(make_env(profile, 1, slots, [fps], rtt_s=0.02),
+                                [applied_trace(changes, GOODPUT_FACTOR)], arrivals, result.actions)
+    assert summarise(latency_table(result, predicted)["rel_err"])["median_abs"] < 0.5  # generous sanity bound
