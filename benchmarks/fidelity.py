@@ -51,6 +51,8 @@ def plan(profile, seconds: int) -> list[Experiment]:
     for level in (2.0, 8.0, 30.0):
         out.append(Experiment(f"N=1 sweep {level:g} Mbit/s", (trace([level], seconds),),
                               combos=tuple(feasible_combos(profile, CUTS, BITS, level, 0.1)), slots=slots))
+    out.append(Experiment("N=1 sweep 8 Mbit/s, Poisson", (trace([8.0], seconds),), arrival="poisson",
+                          combos=tuple(feasible_combos(profile, CUTS, BITS, 8.0, 0.1)), slots=slots))
     out.append(Experiment("N=1 sweep outages", (trace(OUTAGE_MBPS, seconds),),
                           combos=tuple(feasible_combos(profile, CUTS, BITS, 8.0, 0.1)), slots=slots))
     out.append(Experiment("N=1 sweep outages, tbf not woken", (trace(OUTAGE_MBPS, seconds),),
@@ -85,7 +87,7 @@ def report(outcomes: list[Outcome], profiles: dict, args: argparse.Namespace, lo
         f"{load[1]:.2f} / {load[2]:.2f} (1/5/15 min) at the start; seed {args.seed} (arrival phases); "
         f"{wall_s:.0f} s in all. Model: `{profiles['spec'].name}` (random weights), cuts {list(CUTS)}, "
         f"bits {list(BITS)}, RTT {RTT_S * 1e3:.0f} ms emulated, device factor {DEVICE_FACTOR:g} (device and cloud "
-        "are this host's CPU), 5 frames/s per user unless said.",
+        "are this host's CPU), 5 frames/s per user (periodic from a random phase unless said).",
         "",
         "**Per-task latency, by run** (variant A = shaper rate + profiler profile; C = TCP goodput + stage profile):",
         "",

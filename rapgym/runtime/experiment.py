@@ -22,9 +22,10 @@ from rapgym.runtime.schedule import CycleSchedule
 from rapgym.runtime.testbed import BURST_BYTES
 from rapgym.runtime.wire import FRAME_HEADER_BYTES
 from rapgym.runtime.workload import ModelSpec
+from rapgym.sim.arrivals import episode_arrivals
 from rapgym.traces.trace import BandwidthTrace
 
-__all__ = ["Experiment", "Outcome", "VARIANTS", "periodic_arrivals", "feasible_combos", "run_experiment"]
+__all__ = ["Experiment", "Outcome", "VARIANTS", "frame_arrivals", "feasible_combos", "run_experiment"]
 
 VARIANTS: dict[str, tuple[str, str]] = {
     "A": ("tbf", "profiler"),
@@ -37,7 +38,7 @@ VARIANTS: dict[str, tuple[str, str]] = {
 @dataclass(frozen=True)
 class Experiment:
     """A run: ``policy`` (``"sweep"`` cycles ``combos``, else a :func:`rapgym.agents.make_policy` name) over
-    one trace per user, periodic arrivals at ``fps`` per user, ``slots`` slots of ``dt_s``, devices emulated
+    one trace per user, ``arrival`` process (``periodic`` or ``poisson``) at ``fps`` per user, ``slots`` slots of ``dt_s``, devices emulated
     ``device_factor`` times slower than this host."""
 
     name: str
@@ -45,6 +46,7 @@ class Experiment:
     policy: str = "sweep"
     combos: tuple[tuple[int, int], ...] = ()
     fps: float = 5.0
+    arrival: str = "periodic"
     slots: int = 200
     dt_s: float = 0.1
     hold: int = 2
@@ -67,9 +69,11 @@ class Outcome:
     compute: dict[str, Table] = field(default_factory=dict)
 
 
-def periodic_arrivals(rng: np.random.Generator, fps: float, horizon_s: float, num_users: int) -> list[np.ndarray]:
-    """Per user, one frame every ``1 / fps`` s from a uniform phase, in ``[0, horizon_s)``."""
-    return [np.arange(rng.uniform(0, 1 / fps), horizon_s, 1 / fps) for _ in range(num_users)]
+def frame_arrivals(rng: np.random.Generator, process: str, fps: float, horizon_s: float, num_users: int) -> list[np.ndarray]:
+    """Per user, the frame times in ``[0, horizon_s)`` of the env's arrival ``process`` (``"periodic"`` or
+    ``"poisson"``, :func:`rapgym.sim.arrivals.episode_arrivals`) at ``fps`` frames/s."""
+    times, ptr = episode_arrivals(rng, process, np.full(num_users, fps), horizon_s)
+    return [times[ptr[i]:ptr[i + 1]] for i in range(num_users)]
 
 
 def feasible_combos(profile: DNNProfile, cuts: Sequence[int], bits: Sequence[int], rate_mbps: float,
@@ -95,7 +99,7 @@ def run_experiment(exp: Experiment, spec: ModelSpec, profiles: dict[str, DNNProf
         policy = CycleSchedule(exp.combos, n, hold=exp.hold)
     else:
         policy = make_policy(exp.policy, env, **(policy_options or {}))
-    arrivals = periodic_arrivals(np.random.default_rng(seed), exp.fps, exp.slots * exp.dt_s, n)
+    arrivals = frame_arrivals(np.random.default_rng(seed), exp.arrival, exp.fps, exp.slots * exp.dt_s, n)
     result = run(spec, env, policy, list(exp.traces), arrivals, rtt_s, port=port, seed=seed, wake_shaper=exp.wake_shaper)
     outcome = Outcome(exp, result)
     for variant, (link, prof) in VARIANTS.items():
