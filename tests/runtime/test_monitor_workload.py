@@ -88,3 +88,18 @@ def test_decisions_apply_the_action_as_the_env_does() -> None:
             decisions(dict(action, **{field: bad}), num_cuts, bits, 0.1, False)
     with pytest.raises(ActionError, match="shape"):
         decisions(dict(action, split=np.array([1, 2])), num_cuts, bits, 0.1, False)
+
+
+def test_run_refuses_bad_inputs_before_touching_the_network(profile) -> None:
+    from rapgym.errors import RapgymError
+    from rapgym.runtime.driver import run
+    from rapgym.runtime.replay import make_env
+    from rapgym.traces.trace import BandwidthTrace
+
+    env = make_env(profile.with_bits((32, 8)), 1, 10, [5.0], rtt_s=0.02)
+    trace = BandwidthTrace.from_samples(np.array([8.0]), 1.0)
+    policy = CycleSchedule([(1, 0)], 1)
+    with pytest.raises(RapgymError, match="one trace and one arrival array per user"):
+        run(ModelSpec(), env, policy, [], [np.array([0.1])], rtt_s=0.02)
+    with pytest.raises(RapgymError, match=r"sorted in \[0, 1.0"):
+        run(ModelSpec(), env, policy, [trace], [np.array([0.5, 1.2])], rtt_s=0.02)
