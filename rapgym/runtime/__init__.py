@@ -11,3 +11,10 @@
 
 Needs torch (the ``runtime`` extra); the testbed needs root, ``ip`` and ``tc``.
 """
+
+from importlib.util import find_spec
+
+from rapgym.errors import MissingDependencyError
+
+if find_spec("torch") is None:
+    raise MissingDependencyError('the runtime needs the runtime extra (torch is missing): pip install "rapgym[runtime]"')

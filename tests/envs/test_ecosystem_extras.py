@@ -85,6 +85,7 @@ def test_evaluate_agents_names_the_train_extra(monkeypatch, tmp_path, capsys, is
 @pytest.mark.parametrize(("module", "missing", "extra"), [
     ("rapgym.learning.callbacks", "stable_baselines3", "train"),
     ("rapgym.profiler", "torch", "profile"),
+    ("rapgym.runtime", "torch", "runtime"),
     ("rapgym.envs.multi_user_end_cloud_v0", "pettingzoo", "marl"),
 ])
 def test_optional_modules_name_their_extra(monkeypatch, module, missing, extra):
