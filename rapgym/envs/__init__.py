@@ -6,6 +6,9 @@
 | ``rapgym/MultiUserEndCloudFlat-v0`` | normalised flat ``Box`` | ``MultiDiscrete`` | PPO, A2C, DQN-style discrete learners |
 | ``rapgym/MultiUserEndCloudBox-v0`` | normalised flat ``Box`` | ``Box(-1, 1)`` | SAC, TD3, DDPG |
 
+``gymnasium.make_vec(ENV_ID, num_envs=M, vectorization_mode="vector_entry_point", **overrides)`` builds
+:class:`~rapgym.envs.vector.MultiUserEndCloudVectorEnv` (M copies stepped by one kernel call).
+
 Every id takes the env's keywords (``scenario`` and any scenario field); the flat ids also take ``compact``
 (leave the episode-constant profile and cut mask out of the observation) and the MultiDiscrete one
 ``share_levels``. No id sets ``max_episode_steps``: the env truncates itself after ``episode_slots`` slots.
@@ -21,7 +24,7 @@ BOX_ENV_ID = "rapgym/MultiUserEndCloudBox-v0"
 
 if ENV_ID not in registry:
     register(id=ENV_ID, entry_point="rapgym.envs.multi_user_end_cloud:MultiUserEndCloudEnv",
-             kwargs={"scenario": "default"})
+             vector_entry_point="rapgym.envs.vector:MultiUserEndCloudVectorEnv", kwargs={"scenario": "default"})
 if FLAT_ENV_ID not in registry:
     register(id=FLAT_ENV_ID, entry_point="rapgym.envs.wrappers:make_flat_env", kwargs={"scenario": "default"})
 if BOX_ENV_ID not in registry:

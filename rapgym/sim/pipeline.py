@@ -42,7 +42,8 @@ from rapgym.sim.layout import (
 from rapgym.traces.capacity import capacity_at, inverse_capacity_at
 
 __all__ = ["STATUS_BAD_BITS", "STATUS_BAD_COMPUTE_SHARE", "STATUS_BAD_SPLIT", "STATUS_BAD_UPLINK_SHARE", "STATUS_OK",
-           "EpisodeDraw", "QueueState", "SlotOutputs", "SystemModel", "normalise_shares", "run_slot", "score_actions"]
+           "EpisodeDraw", "QueueState", "SlotOutputs", "SystemModel", "check_action", "normalise_shares", "run_slot",
+           "run_slots", "score_actions"]
 
 STATUS_OK, STATUS_BAD_SPLIT, STATUS_BAD_BITS, STATUS_BAD_COMPUTE_SHARE, STATUS_BAD_UPLINK_SHARE = 0, 1, 2, 3, 4
 """Return codes of :func:`run_slot`: success, or the action field that is out of range."""
@@ -127,6 +128,24 @@ def normalise_shares(raw: np.ndarray, active: np.ndarray, floor: float, out: np.
         out[i] = max(raw[i], floor) / total if active[i] else 0.0
 
 
+@njit(cache=True, inline="always")
+def check_action(model: SystemModel, split: np.ndarray, bits_idx: np.ndarray, compute_share: np.ndarray,
+                 uplink_share: np.ndarray) -> int:
+    """``STATUS_OK``, or the ``STATUS_BAD_*`` code of the first out-of-range entry of a ``(N,)`` action."""
+    nbits = model.bit_scale.shape[0]
+    kmax1 = model.table.shape[1]
+    for i in range(split.shape[0]):
+        if split[i] < 0 or split[i] >= kmax1:
+            return STATUS_BAD_SPLIT
+        if bits_idx[i] < 0 or bits_idx[i] >= nbits:
+            return STATUS_BAD_BITS
+        if not (compute_share[i] >= 0.0 and compute_share[i] <= 1.0):
+            return STATUS_BAD_COMPUTE_SHARE
+        if not (uplink_share[i] >= 0.0 and uplink_share[i] <= 1.0):
+            return STATUS_BAD_UPLINK_SHARE
+    return STATUS_OK
+
+
 @njit(cache=True)
 def run_slot(t0: float, t1: float, model: SystemModel, draw: EpisodeDraw, split: np.ndarray, bits_idx: np.ndarray,
              compute_share: np.ndarray, uplink_share: np.ndarray, queues: QueueState, out: SlotOutputs) -> int:
@@ -139,18 +158,10 @@ def run_slot(t0: float, t1: float, model: SystemModel, draw: EpisodeDraw, split:
     Returns:
         ``STATUS_OK``, or a ``STATUS_BAD_*`` code (nothing changed) when an action entry is out of range.
     """
+    status = check_action(model, split, bits_idx, compute_share, uplink_share)
+    if status != STATUS_OK:
+        return status
     n = split.shape[0]
-    nbits = model.bit_scale.shape[0]
-    kmax1 = model.table.shape[1]
-    for i in range(n):
-        if split[i] < 0 or split[i] >= kmax1:
-            return STATUS_BAD_SPLIT
-        if bits_idx[i] < 0 or bits_idx[i] >= nbits:
-            return STATUS_BAD_BITS
-        if not (compute_share[i] >= 0.0 and compute_share[i] <= 1.0):
-            return STATUS_BAD_COMPUTE_SHARE
-        if not (uplink_share[i] >= 0.0 and uplink_share[i] <= 1.0):
-            return STATUS_BAD_UPLINK_SHARE
     half_rtt = 0.5 * model.rtt_s
     table, stats, state = model.table, out.stats, queues.free_at
     arr_t, tr_ptr = draw.arr_t, draw.tr_ptr
@@ -252,3 +263,31 @@ def score_actions(t0: float, t1: float, model: SystemModel, draw: EpisodeDraw, s
         status = run_slot(t0, t1, model, draw, split[r], bits_idx[r], compute_share[r], uplink_share[r], scratch, out)
         costs[r] = out.stats[STAT_COST_SUM] if status == STATUS_OK else np.inf
     return costs
+
+
+@njit(cache=True)
+def run_slots(t0: np.ndarray, dt_s: float, active: np.ndarray, model: SystemModel, draws: EpisodeDraw,
+              split: np.ndarray, bits_idx: np.ndarray, compute_share: np.ndarray, uplink_share: np.ndarray,
+              queues: QueueState, out: SlotOutputs) -> tuple[int, int]:
+    """:func:`run_slot` for every ``active`` copy ``m`` of a batch, from ``t0[m]`` to ``t0[m] + dt_s`` (s).
+
+    Every field of ``draws``, ``queues`` and ``out`` holds one copy per row (row ``m`` is copy ``m``'s array
+    of :func:`run_slot`, padded past its pointers); the action fields are ``(M, N)``. Every active row is
+    checked first, so a bad entry changes no copy.
+
+    Returns:
+        ``(STATUS_OK, -1)``, or ``(STATUS_BAD_*, m)`` for the first copy ``m`` with an out-of-range entry.
+    """
+    for m in range(split.shape[0]):
+        if active[m]:
+            status = check_action(model, split[m], bits_idx[m], compute_share[m], uplink_share[m])
+            if status != STATUS_OK:
+                return status, m
+    for m in range(split.shape[0]):
+        if active[m]:
+            draw = EpisodeDraw(draws.arr_t[m], draws.arr_ptr[m], draws.trace_offset[m], draws.tr_edges[m],
+                               draws.tr_cum[m], draws.tr_rates[m], draws.tr_ptr[m])
+            queue = QueueState(queues.cursor[m], queues.free_at[m], queues.task_latency[m], queues.task_acc_loss[m])
+            run_slot(t0[m], t0[m] + dt_s, model, draw, split[m], bits_idx[m], compute_share[m], uplink_share[m], queue,
+                     SlotOutputs(out.stats[m], out.shares[m], out.backlog[m]))
+    return STATUS_OK, -1

@@ -130,6 +130,7 @@ class Simulator:
                 start offset per link.
             arrivals: explicit sorted arrival times per user, s (default: drawn from the arrival process).
         """
+        replayed = self.check_replay(traces, arrivals)
         cfg = self.config
         dt, hist = cfg.dt_s, cfg.history
         if traces is None:
@@ -138,8 +139,6 @@ class Simulator:
             # the history window covers the H slots before t = 0: shift by H slots so it lies in the trace
             link_offset = rng.uniform(0.0, packed.periods_s) + hist * dt
         else:
-            if len(traces) != self.num_links:
-                raise TraceError(f"reset option 'traces' has {len(traces)} traces; this scenario has {self.num_links} uplink(s)")
             packed = PackedTraces.from_traces(traces)
             link_offset = np.zeros(self.num_links)
         self._packed = packed
@@ -150,10 +149,7 @@ class Simulator:
         self.slot_rate_mbps = np.empty((cfg.num_users, slot_edges.shape[0] - 1), dtype=np.float32)
         slot_rates_mbps(packed.edges, packed.cum_bits, rates_bps, packed.ptr, self.link_of_user, trace_offset,
                         slot_edges, dt, self.slot_rate_mbps)
-        if arrivals is None:
-            arr_t, arr_ptr = episode_arrivals(rng, cfg.arrival, self.fps, self.horizon_s)
-        else:
-            arr_t, arr_ptr = _pack_arrivals(arrivals, cfg.num_users)
+        arr_t, arr_ptr = episode_arrivals(rng, cfg.arrival, self.fps, self.horizon_s) if replayed is None else replayed
         self._draw = EpisodeDraw(
             arr_t=arr_t, arr_ptr=arr_ptr, trace_offset=trace_offset,
             tr_edges=packed.edges, tr_cum=packed.cum_bits, tr_rates=rates_bps, tr_ptr=packed.ptr)
@@ -162,6 +158,40 @@ class Simulator:
         self.task_user = np.repeat(np.arange(cfg.num_users), np.diff(arr_ptr))
         self.backlog[:] = 0.0
         self.slot = 0
+
+    def check_replay(self, traces: Sequence[BandwidthTrace] | None, arrivals: Sequence[np.ndarray] | None
+                     ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Check explicit traces and arrivals of :meth:`reset` without changing anything; the packed arrivals
+        ``(times, ptr)``, or ``None`` when they are to be drawn.
+
+        Raises:
+            TraceError: not one trace per link.
+            ScenarioError: arrivals not one finite, non-negative, sorted array per user.
+        """
+        if traces is not None and len(traces) != self.num_links:
+            raise TraceError(f"reset option 'traces' has {len(traces)} traces; this scenario has {self.num_links} uplink(s)")
+        return None if arrivals is None else _pack_arrivals(arrivals, self.config.num_users)
+
+    def use_arrays(self, draw: EpisodeDraw, queues: QueueState, out: SlotOutputs) -> None:
+        """Continue the episode on ``draw``, ``queues`` and ``out``, which must hold the values of :attr:`draw`,
+        :attr:`queues` and the slot outputs (e.g. rows of a batch's arrays, :class:`rapgym.sim.batch.SimulatorBatch`)."""
+        self._draw, self._queues, self._out = draw, queues, out
+        self.shares, self.backlog = out.shares, out.backlog
+
+    @property
+    def model(self) -> SystemModel:
+        """The scenario constants the kernel reads; treat as read-only."""
+        return self._model
+
+    @property
+    def draw(self) -> EpisodeDraw:
+        """The episode's draws as the kernel reads them; treat as read-only."""
+        return self._draw
+
+    @property
+    def queues(self) -> QueueState:
+        """The queue state the kernel advances; treat as read-only."""
+        return self._queues
 
     @property
     def traces(self) -> list[BandwidthTrace]:
@@ -197,7 +227,7 @@ class Simulator:
         status = pipeline.run_slot(t0, t0 + self.config.dt_s, self._model, self._draw, split, bits_idx, compute_share,
                                    uplink_share, self._queues, self._out)
         if status != pipeline.STATUS_OK:
-            self._raise_action_error(status)
+            raise self.action_error(status)
         self.slot += 1
         return SlotStats._make(self._out.stats.tolist())
 
@@ -220,7 +250,8 @@ class Simulator:
                                       rows(bits_idx, np.int64), rows(compute_share, np.float64),
                                       rows(uplink_share, np.float64), q, scratch, out)
 
-    def _raise_action_error(self, status: int) -> None:
+    def action_error(self, status: int, where: str = "") -> ActionError:
+        """The error of a kernel ``STATUS_BAD_*`` code: the field, its allowed values, and ``where`` (a prefix)."""
         name = _STATUS_FIELD[status]
         allowed = {
             "split": f"integers in [0, {self.features.shape[1] - 1}]",
@@ -228,7 +259,7 @@ class Simulator:
             "compute_share": "finite floats in [0, 1]",
             "uplink_share": "finite floats in [0, 1]",
         }[name]
-        raise ActionError(f"action field {name!r} is out of range; allowed: {allowed}")
+        return ActionError(f"{where}action field {name!r} is out of range; allowed: {allowed}")
 
     def dispatched_tasks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(user, latency_s, acc_loss_pp)`` of every task dispatched so far in the episode (grouped by user, in

@@ -1,0 +1,209 @@
+"""``MultiUserEndCloudVectorEnv``: M copies of the env stepped by one call of the slot kernel.
+
+``gymnasium.make_vec("rapgym/MultiUserEndCloud-v0", num_envs=M, vectorization_mode="vector_entry_point",
+**overrides)`` builds it. Every copy is the single env's simulator (:class:`~rapgym.sim.batch.SimulatorBatch`),
+its observation, reward and info are built as the single env builds them (the same parser, the same
+:mod:`rapgym.envs.step_info`), so copy ``m`` reset with seed ``s + m`` plays exactly the episode of
+``MultiUserEndCloudEnv`` reset with seed ``s + m`` under the same actions.
+
+- Spaces: the single env's, batched (``gymnasium.vector.utils.batch_space``); actions are Dicts of ``(M, N)``
+  arrays.
+- Autoreset: Gymnasium's default ``NEXT_STEP``: the step after a copy's last slot resets that copy (its row
+  of the action is ignored) and reports reward 0, not terminated, not truncated and the reset's empty info.
+- Seeding: ``reset(seed=s)`` seeds copy ``m`` with ``s + m``; a list gives each copy its own seed.
+- Reset options: ``traces`` and ``arrivals``, each a list with one entry per copy (``None`` draws that
+  copy's); ``reset_mask`` (``(M,)`` bool) resets only some copies. Everything is checked before any copy
+  changes.
+- ``obs["profile"]`` and ``obs["cut_mask"]`` are read-only views of the episode-constant tables broadcast
+  over the copies, not copies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.utils import seeding
+from gymnasium.vector import AutoresetMode
+from gymnasium.vector.utils import batch_space
+
+from rapgym.configs.scenario import ScenarioConfig, load_scenario
+from rapgym.envs.inputs import RESET_OPTIONS, check_reset_options, parse_action
+from rapgym.envs.multi_user_end_cloud import MAX_BANDWIDTH_MBPS, MAX_CLOUD_LOAD, MultiUserEndCloudEnv
+from rapgym.envs.step_info import EPISODE_KEY, episode_summary, slot_info
+from rapgym.errors import ScenarioError
+from rapgym.profiles.profile import DNNProfile
+from rapgym.sim.batch import SimulatorBatch
+from rapgym.sim.layout import STAT_CLOUD_WORK_S, STAT_COST_SUM, STAT_TASKS, SlotStats
+
+__all__ = ["MultiUserEndCloudVectorEnv"]
+
+
+class MultiUserEndCloudVectorEnv(gym.vector.VectorEnv):
+    """``num_envs`` copies of :class:`~rapgym.envs.multi_user_end_cloud.MultiUserEndCloudEnv` (see the module
+    docstring).
+
+    Args:
+        num_envs: number of copies ``M >= 1``.
+        scenario: preset name, dict or ``ScenarioConfig`` (as the single env).
+        profiles: one ``DNNProfile`` per user instead of the library's (shared by every copy).
+        **overrides: scenario fields, validated.
+
+    Raises:
+        ScenarioError: ``num_envs`` not an integer ``>= 1``, or an invalid scenario.
+    """
+
+    metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
+
+    def __init__(self, num_envs: int = 1, scenario: str | dict[str, Any] | ScenarioConfig = "default",
+                 profiles: Sequence[DNNProfile] | None = None, **overrides: Any) -> None:
+        if isinstance(num_envs, bool) or not isinstance(num_envs, int | np.integer) or num_envs < 1:
+            raise ScenarioError(f"num_envs must be an integer >= 1, got {num_envs!r}")
+        self.config = load_scenario(scenario, **overrides)
+        single = MultiUserEndCloudEnv(self.config, profiles=profiles)
+        self.num_envs = int(num_envs)
+        self.num_users = self.config.num_users
+        self.single_observation_space = single.observation_space
+        self.single_action_space = single.action_space
+        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
+        self.batch = SimulatorBatch(self.config, self.num_envs, single.sim.profiles)
+        m, cfg = self.num_envs, self.config
+        shape = (m, *single.sim.features.shape)
+        self._profile = np.broadcast_to(single.sim.features.astype(np.float32), shape)
+        self._cut_mask = np.broadcast_to(single.sim.cut_mask, (m, *single.sim.cut_mask.shape))
+        self._bandwidth = np.zeros((m, cfg.num_users, cfg.episode_slots + cfg.history), dtype=np.float32)
+        self._window = np.arange(cfg.history)
+        self._rngs: list[np.random.Generator | None] = [None] * m
+        self._cloud_load = np.zeros(m)
+        self._returns = np.zeros(m)
+        self._autoreset = np.zeros(m, dtype=np.bool_)
+        self._ones = np.ones((m, cfg.num_users))
+
+    # ------------------------------------------------------------------ gymnasium API
+    def reset(self, *, seed: int | Sequence[int | None] | None = None, options: dict[str, Any] | None = None
+              ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """Reset the copies (all, or those of ``options["reset_mask"]``); see the module docstring."""
+        options = dict(options or {})
+        mask = self._reset_mask(options.pop("reset_mask", None))
+        seeds = self._seeds(seed)
+        per_copy = self._per_copy_options(options)
+        for k in np.flatnonzero(mask):  # check every copy's replay before any copy changes
+            self.batch.sims[k].check_replay(per_copy[k].get("traces"), per_copy[k].get("arrivals"))
+        for k in np.flatnonzero(mask):
+            self._reset_copy(k, seeds[k], per_copy[k])
+        self._autoreset[mask] = False
+        return self._observation(), {}
+
+    def step(self, actions: dict[str, Any]) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray,
+                                                    dict[str, Any]]:
+        m, cfg = self.num_envs, self.config
+        split, bits, compute, uplink = parse_action(actions, (m, self.num_users), cfg.shared_uplink)
+        if uplink is None:
+            uplink = self._ones
+        resetting = self._autoreset.copy()
+        stepping = ~resetting
+        slot_start = self.batch.cursor.copy()
+        self.batch.step(stepping, split, bits, compute, uplink)
+        stats = self.batch.stats
+        tasks = stats[:, STAT_TASKS]
+        rewards = np.where(stepping & (tasks > 0), -stats[:, STAT_COST_SUM] / np.where(tasks > 0, tasks, 1.0), 0.0)
+        self._cloud_load = np.where(stepping, stats[:, STAT_CLOUD_WORK_S] / cfg.dt_s, self._cloud_load)
+        self._returns += rewards
+        truncated = stepping & (self.batch.slots >= cfg.episode_slots)
+        copies = np.flatnonzero(stepping)
+        per_copy = []
+        for k in copies:
+            sim = self.batch.sims[k]
+            info = slot_info(SlotStats._make(stats[k].tolist()), cfg.dt_s, float(self._cloud_load[k]), sim=sim,
+                             slot_start=slot_start[k])
+            if truncated[k]:
+                info[EPISODE_KEY] = episode_summary(sim, float(self._returns[k]))
+            per_copy.append(info)
+        infos = self._stack_infos(per_copy, copies)
+        for k in np.flatnonzero(resetting):
+            self._reset_copy(k, None, {})
+        self._autoreset = truncated
+        return self._observation(), rewards, np.zeros(m, dtype=np.bool_), truncated, infos
+
+    # ------------------------------------------------------------------ helpers
+    def _reset_copy(self, k: int, seed: int | None, options: dict[str, Any]) -> None:
+        if seed is not None or self._rngs[k] is None:
+            self._rngs[k], _ = seeding.np_random(seed)
+        self.batch.reset_copy(k, self._rngs[k], traces=options.get("traces"), arrivals=options.get("arrivals"))
+        self._bandwidth[k] = np.minimum(self.batch.sims[k].slot_rate_mbps, MAX_BANDWIDTH_MBPS)
+        self._cloud_load[k] = 0.0
+        self._returns[k] = 0.0
+
+    def _observation(self) -> dict[str, np.ndarray]:
+        m = self.num_envs
+        cols = self.batch.slots[:, None, None] + self._window
+        return {
+            "bandwidth": np.take_along_axis(self._bandwidth, np.broadcast_to(cols, (m, self.num_users, cols.shape[-1])),
+                                            axis=2),
+            "queue": self.batch.backlog.copy(),
+            "profile": self._profile,
+            "cut_mask": self._cut_mask,
+            "cloud_load": np.minimum(self._cloud_load, MAX_CLOUD_LOAD).astype(np.float32)[:, None],
+        }
+
+    def _stack_infos(self, infos: list[dict[str, Any]], copies: np.ndarray) -> dict[str, Any]:
+        """The vector info of the copies' ``infos``: what Gymnasium's ``VectorEnv._add_info`` builds copy by copy
+        (per key an ``(M, ...)`` array and a ``_key`` mask; nested dicts recursively), one key at a time."""
+        out: dict[str, Any] = {}
+        keys = dict.fromkeys(key for info in infos for key in info)
+        for key in keys:
+            rows = [k for k, info in zip(copies, infos, strict=True) if key in info]
+            values = [info[key] for info in infos if key in info]
+            first = values[0]
+            if isinstance(first, dict):
+                out[key] = self._stack_infos(values, np.asarray(rows))
+            else:
+                if isinstance(first, np.ndarray):
+                    array = np.zeros((self.num_envs, *first.shape), dtype=first.dtype)
+                elif type(first) in (int, float, bool) or isinstance(first, np.number):
+                    array = np.zeros(self.num_envs, dtype=type(first))
+                else:
+                    array = np.full(self.num_envs, None, dtype=object)
+                array[rows] = values
+                out[key] = array
+            mask = np.zeros(self.num_envs, dtype=np.bool_)
+            mask[rows] = True
+            out[f"_{key}"] = mask
+        return out
+
+    def _reset_mask(self, mask: Any) -> np.ndarray:
+        if mask is None:
+            return np.ones(self.num_envs, dtype=np.bool_)
+        array = np.asarray(mask)
+        if array.shape != (self.num_envs,) or array.dtype != np.bool_:
+            raise ScenarioError(f"reset option 'reset_mask' must be a bool array of shape ({self.num_envs},), got "
+                                f"dtype {array.dtype} shape {array.shape}")
+        return array
+
+    def _seeds(self, seed: Any) -> list[int | None]:
+        if seed is None:
+            return [None] * self.num_envs
+        if isinstance(seed, int | np.integer) and not isinstance(seed, bool):
+            return [int(seed) + k for k in range(self.num_envs)]
+        if isinstance(seed, list | tuple) and len(seed) == self.num_envs:
+            return list(seed)
+        raise ScenarioError(f"reset 'seed' must be None, an int (copy m gets seed + m) or a list of {self.num_envs} "
+                            f"seeds, got {seed!r}")
+
+    def _per_copy_options(self, options: dict[str, Any]) -> list[dict[str, Any]]:
+        """One single-env options dict per copy, each checked by :func:`check_reset_options`."""
+        unknown = sorted(str(key) for key in options if key not in RESET_OPTIONS)
+        if unknown:
+            raise ScenarioError(f"unknown reset option(s) {unknown}; allowed: 'reset_mask', "
+                                f"{', '.join(map(repr, RESET_OPTIONS))}")
+        for key, values in options.items():
+            if not isinstance(values, list | tuple) or len(values) != self.num_envs:
+                got = f"length {len(values)}" if isinstance(values, list | tuple) else type(values).__name__
+                raise ScenarioError(f"reset option {key!r} must be a list with one entry per copy ({self.num_envs}; "
+                                    f"None draws that copy's), got {got}")
+        per_copy = [{key: values[k] for key, values in options.items() if values[k] is not None}
+                    for k in range(self.num_envs)]
+        return [check_reset_options(o) for o in per_copy]

@@ -1,0 +1,134 @@
+"""M simulators of one scenario whose slots advance in one call of the slot kernel (``pipeline.run_slots``).
+
+Each copy is a :class:`~rapgym.sim.simulator.Simulator` (its own draws, queues, episode summary); after a
+copy's reset its episode arrays move into row ``m`` of the batch's arrays (:meth:`Simulator.use_arrays`),
+so the kernel reads every copy from one set of 2-D arrays and the copy keeps working on the same memory.
+Rows are padded to the longest episode seen; they grow (all copies move) when a longer one comes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from rapgym.configs.scenario import ScenarioConfig
+from rapgym.profiles.profile import DNNProfile
+from rapgym.sim import pipeline
+from rapgym.sim.layout import NUM_STAGES, NUM_STATS
+from rapgym.sim.pipeline import EpisodeDraw, QueueState, SlotOutputs
+from rapgym.sim.simulator import Simulator, load_user_profiles
+from rapgym.traces.trace import BandwidthTrace
+
+__all__ = ["SimulatorBatch"]
+
+
+def _grown(array: np.ndarray, length: int) -> np.ndarray:
+    """``array`` with its last axis zero-padded to ``length`` (a new array)."""
+    out = np.zeros((*array.shape[:-1], length), dtype=array.dtype)
+    out[..., :array.shape[-1]] = array
+    return out
+
+
+class SimulatorBatch:
+    """``num_copies`` simulators of ``config`` (the profiles are loaded once and shared).
+
+    Attributes:
+        sims: the copies; copy ``m``'s episode lives in row ``m`` of the batch arrays.
+        slots: ``(M,)`` current slot of each copy (mirrors ``sims[m].slot``).
+        stats: ``(M, NUM_STATS)`` slot aggregates of the last :meth:`step` (positions ``STAT_*``).
+        backlog: ``(M, N, 3)`` float32 remaining work per stage at the end of each copy's last slot, s.
+    """
+
+    def __init__(self, config: ScenarioConfig, num_copies: int, profiles: Sequence[DNNProfile] | None = None) -> None:
+        profiles = list(profiles) if profiles is not None else load_user_profiles(config)
+        self.sims = [Simulator(config, profiles) for _ in range(num_copies)]
+        self.config = config
+        n, m = config.num_users, num_copies
+        self.model = self.sims[0].model
+        self._ready = np.zeros(m, dtype=np.bool_)
+        self.slots = np.zeros(m, dtype=np.int64)
+        self.stats = np.zeros((m, NUM_STATS))
+        self.shares = np.zeros((m, 2, n))
+        self.backlog = np.zeros((m, n, NUM_STAGES), dtype=np.float32)
+        links = self.sims[0].num_links
+        self._draws = EpisodeDraw(np.zeros((m, 0)), np.zeros((m, n + 1), dtype=np.int64), np.zeros((m, n)),
+                                  np.zeros((m, 0)), np.zeros((m, 0)), np.zeros((m, 0)),
+                                  np.zeros((m, links + 1), dtype=np.int64))
+        self._queues = QueueState(np.zeros((m, n), dtype=np.int64), np.zeros((m, n, NUM_STAGES)), np.zeros((m, 0)),
+                                  np.zeros((m, 0)))
+
+    @property
+    def num_copies(self) -> int:
+        """``M``."""
+        return len(self.sims)
+
+    @property
+    def cursor(self) -> np.ndarray:
+        """``(M, N)`` each copy's :attr:`Simulator.cursor`; treat as read-only."""
+        return self._queues.cursor
+
+    def reset_copy(self, m: int, rng: np.random.Generator, traces: Sequence[BandwidthTrace] | None = None,
+                   arrivals: Sequence[np.ndarray] | None = None) -> None:
+        """:meth:`Simulator.reset` of copy ``m``, then its episode moves into row ``m``."""
+        sim = self.sims[m]
+        sim.reset(rng, traces=traces, arrivals=arrivals)
+        draw, queues = sim.draw, sim.queues
+        self._fit(draw)
+        d, q = self._draws, self._queues
+        tasks, edges, rates = draw.arr_t.shape[0], draw.tr_edges.shape[0], draw.tr_rates.shape[0]
+        d.arr_t[m, :tasks] = draw.arr_t
+        d.arr_ptr[m] = draw.arr_ptr
+        d.trace_offset[m] = draw.trace_offset
+        d.tr_edges[m, :edges] = draw.tr_edges
+        d.tr_cum[m, :edges] = draw.tr_cum
+        d.tr_rates[m, :rates] = draw.tr_rates
+        d.tr_ptr[m] = draw.tr_ptr
+        q.cursor[m] = queues.cursor
+        q.free_at[m] = queues.free_at
+        q.task_latency[m, :tasks] = queues.task_latency
+        q.task_acc_loss[m, :tasks] = queues.task_acc_loss
+        self.backlog[m] = sim.backlog
+        self.slots[m] = 0
+        self._ready[m] = True
+        self._bind(m)
+
+    def _bind(self, m: int) -> None:
+        """Point copy ``m`` at its rows (sliced to its episode's lengths)."""
+        sim, d, q = self.sims[m], self._draws, self._queues
+        tasks, edges, rates = sim.draw.arr_t.shape[0], sim.draw.tr_edges.shape[0], sim.draw.tr_rates.shape[0]
+        sim.use_arrays(
+            EpisodeDraw(d.arr_t[m, :tasks], d.arr_ptr[m], d.trace_offset[m], d.tr_edges[m, :edges], d.tr_cum[m, :edges],
+                        d.tr_rates[m, :rates], d.tr_ptr[m]),
+            QueueState(q.cursor[m], q.free_at[m], q.task_latency[m, :tasks], q.task_acc_loss[m, :tasks]),
+            SlotOutputs(self.stats[m], self.shares[m], self.backlog[m]))
+
+    def _fit(self, draw: EpisodeDraw) -> None:
+        """Grow the padded rows so ``draw`` fits (every copy moves to the new arrays, keeping its values)."""
+        d, q = self._draws, self._queues
+        tasks, edges, rates = draw.arr_t.shape[0], draw.tr_edges.shape[0], draw.tr_rates.shape[0]
+        if tasks <= d.arr_t.shape[1] and edges <= d.tr_edges.shape[1] and rates <= d.tr_rates.shape[1]:
+            return
+        tasks, edges, rates = (max(need, have + have // 2) for need, have in
+                               ((tasks, d.arr_t.shape[1]), (edges, d.tr_edges.shape[1]), (rates, d.tr_rates.shape[1])))
+        self._draws = d._replace(arr_t=_grown(d.arr_t, tasks), tr_edges=_grown(d.tr_edges, edges),
+                                 tr_cum=_grown(d.tr_cum, edges), tr_rates=_grown(d.tr_rates, rates))
+        self._queues = q._replace(task_latency=_grown(q.task_latency, tasks), task_acc_loss=_grown(q.task_acc_loss, tasks))
+        for m in np.flatnonzero(self._ready):
+            self._bind(m)
+
+    def step(self, active: np.ndarray, split: np.ndarray, bits_idx: np.ndarray, compute_share: np.ndarray,
+             uplink_share: np.ndarray) -> None:
+        """Advance every ``active`` copy by one slot with its row of the ``(M, N)`` action fields, in one kernel call.
+
+        Raises:
+            ActionError: an entry of an active row is out of range (no copy changes); the message names the copy.
+        """
+        status, copy = pipeline.run_slots(self.slots * self.config.dt_s, self.config.dt_s, active, self.model,
+                                          self._draws, split, bits_idx, compute_share, uplink_share, self._queues,
+                                          SlotOutputs(self.stats, self.shares, self.backlog))
+        if status != pipeline.STATUS_OK:
+            raise self.sims[copy].action_error(status, f"copy {copy}: ")
+        self.slots += active
+        for m in np.flatnonzero(active):
+            self.sims[m].slot += 1
