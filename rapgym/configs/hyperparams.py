@@ -40,7 +40,9 @@ class _Common(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     n_envs: int = Field(1, ge=1, le=256, description="parallel environments")
-    vec_env: Literal["dummy", "subproc"] = Field("dummy", description="vector env class (subproc: one process per env)")
+    vec_env: Literal["native", "dummy", "subproc"] = Field(
+        "native", description="vector env: native (rapgym.learning.vec_env.NativeVecEnv, every copy in one kernel call; "
+                              "not for hybrid), dummy (SB3's DummyVecEnv) or subproc (one process per env)")
     normalize_obs: bool = Field(True, description="VecNormalize running mean/std of observations (saved with the model)")
     normalize_reward: bool = Field(False, description="VecNormalize scaling of rewards (training only)")
     env_kwargs: dict[str, Any] = Field(default_factory=dict, description="scenario field overrides, e.g. num_users")

@@ -125,7 +125,7 @@ class MultiUserEndCloudVectorEnv(gym.vector.VectorEnv):
         infos = self._stack_infos(per_copy, copies)
         for k in np.flatnonzero(resetting):
             self._reset_copy(k, None, {})
-        self._autoreset = truncated
+        self._autoreset = truncated.copy()
         return self._observation(), rewards, np.zeros(m, dtype=np.bool_), truncated, infos
 
     # ------------------------------------------------------------------ helpers

@@ -69,7 +69,7 @@ def train(algo: str, scenario: str, timesteps: int, seed: int = 0, *, overrides:
     import torch
     from stable_baselines3.common.callbacks import CheckpointCallback
     from stable_baselines3.common.env_util import make_vec_env
-    from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecNormalize
+    from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecMonitor, VecNormalize
 
     from rapgym.learning.callbacks import EnvMetricsCallback, EvalVsJMMPRACallback
 
@@ -85,9 +85,15 @@ def train(algo: str, scenario: str, timesteps: int, seed: int = 0, *, overrides:
                       "eval_seeds": seeds, "versions": versions()})
 
     share_levels = share_levels_of(hp.model_dump())
-    venv = make_vec_env(make_sb3_env, n_envs=hp.n_envs, seed=seed,
-                        vec_env_cls=SubprocVecEnv if hp.vec_env == "subproc" else DummyVecEnv,
-                        env_kwargs={"algo": algo, "scenario": scenario, "share_levels": share_levels, **hp.env_kwargs})
+    if hp.vec_env == "native":
+        from rapgym.learning.vec_env import NativeVecEnv
+
+        venv = VecMonitor(NativeVecEnv(algo, scenario, hp.n_envs, share_levels, **hp.env_kwargs))
+        venv.seed(seed)
+    else:
+        venv = make_vec_env(make_sb3_env, n_envs=hp.n_envs, seed=seed,
+                            vec_env_cls=SubprocVecEnv if hp.vec_env == "subproc" else DummyVecEnv,
+                            env_kwargs={"algo": algo, "scenario": scenario, "share_levels": share_levels, **hp.env_kwargs})
     normalizer = None
     if hp.normalize_obs or hp.normalize_reward:
         venv = normalizer = VecNormalize(venv, norm_obs=hp.normalize_obs, norm_reward=hp.normalize_reward, gamma=hp.gamma)
