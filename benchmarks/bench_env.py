@@ -1,42 +1,87 @@
-"""Raw env steps/s at N = 1, 8, 64, 256 against CartPole-v1's raw step, measured in the same run.
+"""Env speed against Gymnasium's CartPole measured in the same run: single env, reset, vector env, SB3 PPO, memory.
 
-Usage: python benchmarks/bench_env.py [--seconds 2] [--scenario default] [--users 1 8 64 256] [--write FILE]
+Usage: python benchmarks/bench_env.py [--seconds 2] [--scenario default] [--users 1 8 64 256]
+       [--copies 1 8 64 256] [--ppo-steps 4096] [--rss-steps 100000] [--write FILE]
 
-Random valid actions are sampled before timing and cycled; resets at truncation are included in the time
-for both envs. Both envs are used unwrapped (no passive checker, no order enforcing). Prints a Markdown
-table; ``--write FILE`` replaces the script's marked section of ``FILE``.
+1. Single env with the scenario's own episode length (200 slots by default), resets included, against
+   CartPole-v1's raw step (both unwrapped, random valid actions sampled before timing and cycled).
+2. ``reset()`` (no seed) in steps' worth: mean reset time / mean step time, N = 8 and 64.
+3. ``MultiUserEndCloudVectorEnv`` (``make_vec(..., vectorization_mode="vector_entry_point")``), N = 8,
+   env-steps/s against Gymnasium's ``CartPoleVectorEnv`` with the same number of copies.
+4. SB3 PPO with 8 copies, N = 8: training steps/s on ``NativeVecEnv`` against ``DummyVecEnv`` of the wrapped
+   single envs (same hyperparameters, CPU, one torch thread).
+5. RSS of the vector env (M = 256, N = 8) after ``--rss-steps`` vector steps against after 1,000.
+
+Prints Markdown tables; ``--write FILE`` replaces the script's marked section of ``FILE``.
 """
 
 from __future__ import annotations
 
 import argparse
 import platform
+import resource
 import time
+from collections.abc import Callable
 
 import gymnasium as gym
 import numpy as np
+from gymnasium.envs.classic_control.cartpole import CartPoleVectorEnv
 from marked_section import add_write_argument, publish
 
 import rapgym
 
 
-def steps_per_second(env: gym.Env, actions: list, seconds: float) -> float:
-    """Steps/s of ``env.step`` over about ``seconds`` s, cycling ``actions`` and resetting at episode end."""
-    env.reset(seed=0)
-    env.step(actions[0])  # warm-up (numba dispatch, caches)
-    steps, i = 0, 0
-    start = time.perf_counter()
-    deadline = start + seconds
+def rate(step: Callable[[int], None], seconds: float) -> float:
+    """Calls/s of ``step(i)`` over about ``seconds`` s (after one warm-up call)."""
+    step(0)
+    calls, start = 0, time.perf_counter()
     while True:
-        for _ in range(256):
-            _, _, terminated, truncated, _ = env.step(actions[i % len(actions)])
-            i += 1
-            if terminated or truncated:
-                env.reset()
-        steps += 256
+        for _ in range(64):
+            step(calls)
+            calls += 1
         now = time.perf_counter()
-        if now >= deadline:
-            return steps / (now - start)
+        if now - start >= seconds:
+            return calls / (now - start)
+
+
+def single_stepper(env: gym.Env, seconds: float) -> tuple[float, float]:
+    """``(steps/s with resets, resets/s)`` of an unwrapped env under cycled random actions."""
+    env.reset(seed=0)
+    env.action_space.seed(0)
+    actions = [env.action_space.sample() for _ in range(256)]
+
+    def step(i: int) -> None:
+        _, _, terminated, truncated, _ = env.step(actions[i % 256])
+        if terminated or truncated:
+            env.reset()
+    return rate(step, seconds), rate(lambda i: env.reset(), seconds / 2)
+
+
+def vector_stepper(env: gym.vector.VectorEnv, seconds: float) -> float:
+    """Env-steps/s (vector steps x copies) of a vector env under cycled random batched actions."""
+    env.reset(seed=0)
+    env.action_space.seed(0)
+    actions = [env.action_space.sample() for _ in range(16)]
+    return rate(lambda i: env.step(actions[i % 16]), seconds) * env.num_envs
+
+
+def ppo_rate(venv: object, steps: int) -> float:
+    """Training steps/s of SB3 PPO (n_steps 256, one epoch) on ``venv``."""
+    import torch
+    from stable_baselines3 import PPO
+
+    torch.set_num_threads(1)
+    model = PPO("MlpPolicy", venv, n_steps=256, batch_size=256, n_epochs=1, seed=0, device="cpu")
+    model.learn(2048)  # warm-up
+    start = time.perf_counter()
+    model.learn(steps, reset_num_timesteps=False)
+    return steps / (time.perf_counter() - start)
+
+
+def rss_mib() -> float:
+    """Current resident set size, MiB (Linux ``/proc``)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
 
 
 def main() -> None:
@@ -44,26 +89,61 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.0, help="timing window per measurement, s")
     parser.add_argument("--scenario", default="default")
     parser.add_argument("--users", type=int, nargs="+", default=[1, 8, 64, 256])
+    parser.add_argument("--copies", type=int, nargs="+", default=[1, 8, 64, 256])
+    parser.add_argument("--ppo-steps", type=int, default=4096, help="PPO training steps timed per vector env (0: skip)")
+    parser.add_argument("--rss-steps", type=int, default=100_000, help="vector steps of the memory check (0: skip)")
     add_write_argument(parser, "bench_env")
     args = parser.parse_args()
-    if args.seconds <= 0 or any(n < 1 for n in args.users):
-        parser.error("--seconds must be > 0 and every --users entry >= 1")
+    if args.seconds <= 0 or min(args.users + args.copies) < 1 or args.ppo_steps < 0 or args.rss_steps < 0:
+        parser.error("--seconds must be > 0, every --users/--copies entry >= 1, --ppo-steps/--rss-steps >= 0")
 
     cartpole = gym.make("CartPole-v1").unwrapped
-    cartpole.action_space.seed(0)
-    ref = steps_per_second(cartpole, [cartpole.action_space.sample() for _ in range(256)], args.seconds)
-    lines = [f"Command: `python benchmarks/bench_env.py --seconds {args.seconds:g} --scenario {args.scenario}` on "
-             f"{platform.processor() or platform.machine()}, Python {platform.python_version()}, numpy {np.__version__}, "
-             f"rapgym {rapgym.__version__}; CartPole-v1 raw step: {ref:,.0f} steps/s in the same run.", "",
-             "| N | steps/s | user-steps/s | x CartPole-v1 |", "|---|---|---|---|"]
+    ref, _ = single_stepper(cartpole, args.seconds)
+    lines = [f"Command: `python benchmarks/bench_env.py --seconds {args.seconds:g} --scenario {args.scenario} "
+             f"--ppo-steps {args.ppo_steps} --rss-steps {args.rss_steps}` on {platform.machine()}, Python "
+             f"{platform.python_version()}, numpy {np.__version__}, gymnasium {gym.__version__}, rapgym "
+             f"{rapgym.__version__}; CartPole-v1 raw step: {ref:,.0f} steps/s in the same run.", "",
+             "Single env, the scenario's episodes (resets included):", "",
+             "| N | steps/s | user-steps/s | x CartPole-v1 | reset, steps' worth |", "|---|---|---|---|---|"]
     for n in args.users:
-        env = rapgym.MultiUserEndCloudEnv(args.scenario, num_users=n, episode_slots=1000)
-        env.action_space.seed(0)
-        actions = [env.action_space.sample() for _ in range(256)]
-        sps = steps_per_second(env, actions, args.seconds)
-        lines.append(f"| {n} | {sps:,.0f} | {sps * n:,.0f} | {sps / ref:.2f} |")
-    text = "\n".join(lines) + "\n"
-    publish(text, "bench_env", args.write)
+        env = rapgym.MultiUserEndCloudEnv(args.scenario, num_users=n)
+        sps, resets = single_stepper(env, args.seconds)
+        lines.append(f"| {n} | {sps:,.0f} | {sps * n:,.0f} | {sps / ref:.2f} | {sps / resets:.1f} |")
+
+    lines += ["", "Vector env (`vector_entry_point`), N = 8, against Gymnasium's `CartPoleVectorEnv` with as many copies:",
+              "", "| copies | env-steps/s | user-steps/s | CartPoleVectorEnv env-steps/s | ratio |", "|---|---|---|---|---|"]
+    for m in args.copies:
+        vec = gym.make_vec(rapgym.ENV_ID, num_envs=m, vectorization_mode="vector_entry_point", scenario=args.scenario,
+                           num_users=8)
+        ours = vector_stepper(vec, args.seconds)
+        theirs = vector_stepper(CartPoleVectorEnv(num_envs=m), args.seconds)
+        lines.append(f"| {m} | {ours:,.0f} | {ours * 8:,.0f} | {theirs:,.0f} | {ours / theirs:.2f} |")
+
+    if args.ppo_steps:
+        from stable_baselines3.common.vec_env import DummyVecEnv
+
+        from rapgym.learning.encodings import make_sb3_env
+        from rapgym.learning.vec_env import NativeVecEnv
+
+        native = ppo_rate(NativeVecEnv("ppo", args.scenario, 8, num_users=8), args.ppo_steps)
+        dummy = ppo_rate(DummyVecEnv([lambda: make_sb3_env("ppo", args.scenario, num_users=8)] * 8), args.ppo_steps)
+        lines += ["", f"SB3 PPO, 8 copies, N = 8, {args.ppo_steps} steps: NativeVecEnv {native:,.0f} steps/s, "
+                      f"DummyVecEnv {dummy:,.0f} steps/s, ratio {native / dummy:.2f}."]
+
+    if args.rss_steps:
+        vec = gym.make_vec(rapgym.ENV_ID, num_envs=256, vectorization_mode="vector_entry_point", scenario=args.scenario,
+                           num_users=8)
+        vec.reset(seed=0)
+        vec.action_space.seed(0)
+        actions = [vec.action_space.sample() for _ in range(16)]
+        for i in range(args.rss_steps):
+            vec.step(actions[i % 16])
+            if i + 1 == 1000:
+                early = rss_mib()
+        late = rss_mib()
+        lines += ["", f"RSS, 256 copies, N = 8: {early:,.1f} MiB after 1,000 vector steps, {late:,.1f} MiB after "
+                      f"{args.rss_steps:,} ({late / early - 1:+.1%})."]
+    publish("\n".join(lines) + "\n", "bench_env", args.write)
 
 
 if __name__ == "__main__":
