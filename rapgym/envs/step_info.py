@@ -11,11 +11,23 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from rapgym.sim.batch import SimulatorBatch
 from rapgym.sim.cost import task_cost
-from rapgym.sim.layout import SlotStats
+from rapgym.sim.layout import (
+    STAT_ACCURACY_SUM,
+    STAT_COMPLETED,
+    STAT_DROPPED,
+    STAT_LATENCY_MAX,
+    STAT_LATENCY_SUM,
+    STAT_MISSED,
+    STAT_TASKS,
+    STAT_UPLINK_BITS,
+    SlotStats,
+)
 from rapgym.sim.simulator import Simulator
 
-__all__ = ["EPISODE_KEY", "USER_KEYS", "episode_summary", "slot_info", "user_outcomes"]
+__all__ = ["EPISODE_KEY", "USER_KEYS", "batch_slot_info", "episode_summary", "slot_info", "stack_summaries",
+           "user_outcomes"]
 
 EPISODE_KEY = "rapgym_episode"
 """``info`` key of the episode summary on the last step (not ``"episode"``, which Gymnasium's
@@ -26,9 +38,9 @@ USER_KEYS = ("user_tasks", "user_cost", "user_mean_latency_s", "user_dropped", "
 
 
 @njit(cache=True)
-def _user_outcomes(start: np.ndarray, stop: np.ndarray, latency: np.ndarray, acc_loss: np.ndarray, deadline: np.ndarray,
-                   latency_ref_s: float, acc_weight: float, miss_penalty: float, drop_penalty: float,
-                   counts: np.ndarray, means: np.ndarray) -> None:
+def _user_rows(start: np.ndarray, stop: np.ndarray, latency: np.ndarray, acc_loss: np.ndarray, deadline: np.ndarray,
+               latency_ref_s: float, acc_weight: float, miss_penalty: float, drop_penalty: float,
+               counts: np.ndarray, means: np.ndarray) -> None:
     """Fill the zeroed ``(3, N)`` counts (tasks, drops, misses) and ``(2, N)`` means (cost, latency of the completed)
     of each user's tasks ``start[i]:stop[i]`` (outputs allocated by the caller: cheaper than returning arrays)."""
     for i in range(start.shape[0]):
@@ -50,6 +62,18 @@ def _user_outcomes(start: np.ndarray, stop: np.ndarray, latency: np.ndarray, acc
             means[1, i] /= counts[0, i] - counts[1, i]
 
 
+@njit(cache=True)
+def _batch_user_rows(active: np.ndarray, start: np.ndarray, stop: np.ndarray, latency: np.ndarray, acc_loss: np.ndarray,
+                     deadline: np.ndarray, latency_ref_s: float, acc_weight: float, miss_penalty: float,
+                     drop_penalty: float, counts: np.ndarray, means: np.ndarray) -> None:
+    """:func:`_user_rows` of every ``active`` copy ``m`` (row ``m`` of the ``(M, N)`` cursors and ``(M, T)`` task
+    arrays) into the zeroed ``(3, M, N)`` counts and ``(2, M, N)`` means."""
+    for m in range(active.shape[0]):
+        if active[m]:
+            _user_rows(start[m], stop[m], latency[m], acc_loss[m], deadline, latency_ref_s, acc_weight, miss_penalty,
+                       drop_penalty, counts[:, m, :], means[:, m, :])
+
+
 def user_outcomes(sim: Simulator, slot_start: np.ndarray) -> dict[str, np.ndarray]:
     """Per-user outcomes of the tasks dispatched since the cursors were ``slot_start`` (a copy of
     ``sim.cursor`` taken before the step), each ``(N,)``:
@@ -61,7 +85,7 @@ def user_outcomes(sim: Simulator, slot_start: np.ndarray) -> dict[str, np.ndarra
     cfg = sim.config
     n = slot_start.shape[0]
     counts, means = np.zeros((3, n), np.int64), np.zeros((2, n))
-    _user_outcomes(slot_start, sim.cursor, sim.task_latency, sim.task_acc_loss, sim.deadline, cfg.latency_ref_s,
+    _user_rows(slot_start, sim.cursor, sim.task_latency, sim.task_acc_loss, sim.deadline, cfg.latency_ref_s,
                    cfg.acc_weight, cfg.miss_penalty, cfg.drop_penalty, counts, means)
     return {"user_tasks": counts[0], "user_cost": means[0], "user_mean_latency_s": means[1], "user_dropped": counts[1],
             "user_deadline_misses": counts[2]}
@@ -87,6 +111,54 @@ def slot_info(stats: SlotStats, dt_s: float, cloud_load: float, *, sim: Simulato
     if sim is not None and slot_start is not None:
         info.update(user_outcomes(sim, slot_start))
     return info
+
+
+def batch_slot_info(batch: SimulatorBatch, active: np.ndarray, slot_start: np.ndarray, cloud_load: np.ndarray
+                    ) -> dict[str, np.ndarray]:
+    """The vector ``info`` of one :meth:`SimulatorBatch.step`: :func:`slot_info` of every ``active`` copy (with
+    its per-user outcomes since the ``(M, N)`` cursors ``slot_start``), batched the way Gymnasium's vector envs
+    batch infos: per key an ``(M,)`` (``(M, N)`` per user) array, zero in the rows of inactive copies, and a
+    ``_key`` mask of the active copies. One vectorised pass and one compiled call for all copies."""
+    cfg = batch.config
+    stats = batch.stats if active.all() else np.where(active[:, None], batch.stats, 0.0)
+    completed = stats[:, STAT_COMPLETED]
+    done = completed > 0
+    n = slot_start.shape[1]
+    counts, means = np.zeros((3, active.shape[0], n), np.int64), np.zeros((2, active.shape[0], n))
+    _batch_user_rows(active, slot_start, batch.cursor, batch.task_latency, batch.task_acc_loss, batch.model.deadline_s,
+                     cfg.latency_ref_s, cfg.acc_weight, cfg.miss_penalty, cfg.drop_penalty, counts, means)
+    values = {
+        "tasks": stats[:, STAT_TASKS].astype(np.int64),
+        "completed": completed.astype(np.int64),
+        "dropped": stats[:, STAT_DROPPED].astype(np.int64),
+        "deadline_misses": stats[:, STAT_MISSED].astype(np.int64),
+        "mean_latency_s": np.divide(stats[:, STAT_LATENCY_SUM], completed, out=np.zeros_like(completed), where=done),
+        "max_latency_s": stats[:, STAT_LATENCY_MAX].copy(),
+        "mean_accuracy": np.divide(stats[:, STAT_ACCURACY_SUM], completed, out=np.zeros_like(completed), where=done),
+        "cloud_load": np.where(active, cloud_load, 0.0),
+        "uplink_mbps": stats[:, STAT_UPLINK_BITS] / cfg.dt_s / 1e6,
+        "user_tasks": counts[0], "user_cost": means[0], "user_mean_latency_s": means[1], "user_dropped": counts[1],
+        "user_deadline_misses": counts[2],
+    }
+    info: dict[str, np.ndarray] = {}
+    for key, value in values.items():
+        info[key] = value
+        info[f"_{key}"] = active.copy()
+    return info
+
+
+def stack_summaries(summaries: list[dict[str, float]], rows: np.ndarray, num_copies: int) -> dict[str, np.ndarray]:
+    """The :func:`episode_summary` dicts of copies ``rows`` batched like :func:`batch_slot_info` (``(M,)`` arrays
+    zero elsewhere, ``_key`` masks)."""
+    mask = np.zeros(num_copies, dtype=np.bool_)
+    mask[rows] = True
+    out: dict[str, np.ndarray] = {}
+    for key, first in summaries[0].items():
+        column = np.zeros(num_copies, dtype=type(first))
+        column[rows] = [summary[key] for summary in summaries]
+        out[key] = column
+        out[f"_{key}"] = mask.copy()
+    return out
 
 
 def episode_summary(sim: Simulator, episode_return: float) -> dict[str, float]:

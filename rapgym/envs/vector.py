@@ -32,11 +32,11 @@ from gymnasium.vector.utils import batch_space
 from rapgym.configs.scenario import ScenarioConfig, load_scenario
 from rapgym.envs.inputs import RESET_OPTIONS, check_reset_options, parse_action
 from rapgym.envs.multi_user_end_cloud import MAX_BANDWIDTH_MBPS, MAX_CLOUD_LOAD, MultiUserEndCloudEnv
-from rapgym.envs.step_info import EPISODE_KEY, episode_summary, slot_info
+from rapgym.envs.step_info import EPISODE_KEY, batch_slot_info, episode_summary, stack_summaries
 from rapgym.errors import ScenarioError
 from rapgym.profiles.profile import DNNProfile
 from rapgym.sim.batch import SimulatorBatch
-from rapgym.sim.layout import STAT_CLOUD_WORK_S, STAT_COST_SUM, STAT_TASKS, SlotStats
+from rapgym.sim.layout import STAT_CLOUD_WORK_S, STAT_COST_SUM, STAT_TASKS
 
 __all__ = ["MultiUserEndCloudVectorEnv"]
 
@@ -75,7 +75,9 @@ class MultiUserEndCloudVectorEnv(gym.vector.VectorEnv):
         self._profile = np.broadcast_to(single.sim.features.astype(np.float32), shape)
         self._cut_mask = np.broadcast_to(single.sim.cut_mask, (m, *single.sim.cut_mask.shape))
         self._bandwidth = np.zeros((m, cfg.num_users, cfg.episode_slots + cfg.history), dtype=np.float32)
-        self._window = np.arange(cfg.history)
+        length = self._bandwidth.shape[-1]  # flat index of each copy's window at slot 0
+        self._window = (np.arange(m)[:, None, None] * (cfg.num_users * length)
+                        + np.arange(cfg.num_users)[None, :, None] * length + np.arange(cfg.history))
         self._rngs: list[np.random.Generator | None] = [None] * m
         self._cloud_load = np.zeros(m)
         self._returns = np.zeros(m)
@@ -91,7 +93,7 @@ class MultiUserEndCloudVectorEnv(gym.vector.VectorEnv):
         seeds = self._seeds(seed)
         per_copy = self._per_copy_options(options)
         for k in np.flatnonzero(mask):  # check every copy's replay before any copy changes
-            self.batch.sims[k].check_replay(per_copy[k].get("traces"), per_copy[k].get("arrivals"))
+            self.batch.simulator(k).check_replay(per_copy[k].get("traces"), per_copy[k].get("arrivals"))
         for k in np.flatnonzero(mask):
             self._reset_copy(k, seeds[k], per_copy[k])
         self._autoreset[mask] = False
@@ -113,16 +115,12 @@ class MultiUserEndCloudVectorEnv(gym.vector.VectorEnv):
         self._cloud_load = np.where(stepping, stats[:, STAT_CLOUD_WORK_S] / cfg.dt_s, self._cloud_load)
         self._returns += rewards
         truncated = stepping & (self.batch.slots >= cfg.episode_slots)
-        copies = np.flatnonzero(stepping)
-        per_copy = []
-        for k in copies:
-            sim = self.batch.sims[k]
-            info = slot_info(SlotStats._make(stats[k].tolist()), cfg.dt_s, float(self._cloud_load[k]), sim=sim,
-                             slot_start=slot_start[k])
-            if truncated[k]:
-                info[EPISODE_KEY] = episode_summary(sim, float(self._returns[k]))
-            per_copy.append(info)
-        infos = self._stack_infos(per_copy, copies)
+        infos: dict[str, Any] = batch_slot_info(self.batch, stepping, slot_start, self._cloud_load) if stepping.any() else {}
+        if truncated.any():
+            rows = np.flatnonzero(truncated)
+            summaries = [episode_summary(self.batch.simulator(k), float(self._returns[k])) for k in rows]
+            infos[EPISODE_KEY] = stack_summaries(summaries, rows, m)
+            infos[f"_{EPISODE_KEY}"] = truncated.copy()
         for k in np.flatnonzero(resetting):
             self._reset_copy(k, None, {})
         self._autoreset = truncated.copy()
@@ -133,46 +131,18 @@ class MultiUserEndCloudVectorEnv(gym.vector.VectorEnv):
         if seed is not None or self._rngs[k] is None:
             self._rngs[k], _ = seeding.np_random(seed)
         self.batch.reset_copy(k, self._rngs[k], traces=options.get("traces"), arrivals=options.get("arrivals"))
-        self._bandwidth[k] = np.minimum(self.batch.sims[k].slot_rate_mbps, MAX_BANDWIDTH_MBPS)
+        self._bandwidth[k] = np.minimum(self.batch.simulator(k).slot_rate_mbps, MAX_BANDWIDTH_MBPS)
         self._cloud_load[k] = 0.0
         self._returns[k] = 0.0
 
     def _observation(self) -> dict[str, np.ndarray]:
-        m = self.num_envs
-        cols = self.batch.slots[:, None, None] + self._window
         return {
-            "bandwidth": np.take_along_axis(self._bandwidth, np.broadcast_to(cols, (m, self.num_users, cols.shape[-1])),
-                                            axis=2),
+            "bandwidth": np.take(self._bandwidth, self._window + self.batch.slots[:, None, None]),
             "queue": self.batch.backlog.copy(),
             "profile": self._profile,
             "cut_mask": self._cut_mask,
             "cloud_load": np.minimum(self._cloud_load, MAX_CLOUD_LOAD).astype(np.float32)[:, None],
         }
-
-    def _stack_infos(self, infos: list[dict[str, Any]], copies: np.ndarray) -> dict[str, Any]:
-        """The vector info of the copies' ``infos``: what Gymnasium's ``VectorEnv._add_info`` builds copy by copy
-        (per key an ``(M, ...)`` array and a ``_key`` mask; nested dicts recursively), one key at a time."""
-        out: dict[str, Any] = {}
-        keys = dict.fromkeys(key for info in infos for key in info)
-        for key in keys:
-            rows = [k for k, info in zip(copies, infos, strict=True) if key in info]
-            values = [info[key] for info in infos if key in info]
-            first = values[0]
-            if isinstance(first, dict):
-                out[key] = self._stack_infos(values, np.asarray(rows))
-            else:
-                if isinstance(first, np.ndarray):
-                    array = np.zeros((self.num_envs, *first.shape), dtype=first.dtype)
-                elif type(first) in (int, float, bool) or isinstance(first, np.number):
-                    array = np.zeros(self.num_envs, dtype=type(first))
-                else:
-                    array = np.full(self.num_envs, None, dtype=object)
-                array[rows] = values
-                out[key] = array
-            mask = np.zeros(self.num_envs, dtype=np.bool_)
-            mask[rows] = True
-            out[f"_{key}"] = mask
-        return out
 
     def _reset_mask(self, mask: Any) -> np.ndarray:
         if mask is None:

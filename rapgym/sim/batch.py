@@ -34,24 +34,23 @@ class SimulatorBatch:
     """``num_copies`` simulators of ``config`` (the profiles are loaded once and shared).
 
     Attributes:
-        sims: the copies; copy ``m``'s episode lives in row ``m`` of the batch arrays.
-        slots: ``(M,)`` current slot of each copy (mirrors ``sims[m].slot``).
+        slots: ``(M,)`` current slot of each copy (:meth:`simulator` copies it into the copy's ``slot``).
         stats: ``(M, NUM_STATS)`` slot aggregates of the last :meth:`step` (positions ``STAT_*``).
         backlog: ``(M, N, 3)`` float32 remaining work per stage at the end of each copy's last slot, s.
     """
 
     def __init__(self, config: ScenarioConfig, num_copies: int, profiles: Sequence[DNNProfile] | None = None) -> None:
         profiles = list(profiles) if profiles is not None else load_user_profiles(config)
-        self.sims = [Simulator(config, profiles) for _ in range(num_copies)]
+        self._sims = [Simulator(config, profiles) for _ in range(num_copies)]
         self.config = config
         n, m = config.num_users, num_copies
-        self.model = self.sims[0].model
+        self.model = self._sims[0].model
         self._ready = np.zeros(m, dtype=np.bool_)
         self.slots = np.zeros(m, dtype=np.int64)
         self.stats = np.zeros((m, NUM_STATS))
         self.shares = np.zeros((m, 2, n))
         self.backlog = np.zeros((m, n, NUM_STAGES), dtype=np.float32)
-        links = self.sims[0].num_links
+        links = self._sims[0].num_links
         self._draws = EpisodeDraw(np.zeros((m, 0)), np.zeros((m, n + 1), dtype=np.int64), np.zeros((m, n)),
                                   np.zeros((m, 0)), np.zeros((m, 0)), np.zeros((m, 0)),
                                   np.zeros((m, links + 1), dtype=np.int64))
@@ -61,17 +60,34 @@ class SimulatorBatch:
     @property
     def num_copies(self) -> int:
         """``M``."""
-        return len(self.sims)
+        return len(self._sims)
+
+    def simulator(self, m: int) -> Simulator:
+        """Copy ``m`` (its episode lives in row ``m`` of the batch arrays), its ``slot`` brought up to date
+        (:meth:`step` advances only :attr:`slots`: a Python update per copy would cost more than the kernel)."""
+        sim = self._sims[m]
+        sim.slot = int(self.slots[m])
+        return sim
 
     @property
     def cursor(self) -> np.ndarray:
         """``(M, N)`` each copy's :attr:`Simulator.cursor`; treat as read-only."""
         return self._queues.cursor
 
+    @property
+    def task_latency(self) -> np.ndarray:
+        """``(M, T)`` each copy's :attr:`Simulator.task_latency` in its row (zero-padded), s; treat as read-only."""
+        return self._queues.task_latency
+
+    @property
+    def task_acc_loss(self) -> np.ndarray:
+        """``(M, T)`` each copy's :attr:`Simulator.task_acc_loss` in its row (zero-padded), pp; treat as read-only."""
+        return self._queues.task_acc_loss
+
     def reset_copy(self, m: int, rng: np.random.Generator, traces: Sequence[BandwidthTrace] | None = None,
                    arrivals: Sequence[np.ndarray] | None = None) -> None:
         """:meth:`Simulator.reset` of copy ``m``, then its episode moves into row ``m``."""
-        sim = self.sims[m]
+        sim = self._sims[m]
         sim.reset(rng, traces=traces, arrivals=arrivals)
         draw, queues = sim.draw, sim.queues
         self._fit(draw)
@@ -95,7 +111,7 @@ class SimulatorBatch:
 
     def _bind(self, m: int) -> None:
         """Point copy ``m`` at its rows (sliced to its episode's lengths)."""
-        sim, d, q = self.sims[m], self._draws, self._queues
+        sim, d, q = self._sims[m], self._draws, self._queues
         tasks, edges, rates = sim.draw.arr_t.shape[0], sim.draw.tr_edges.shape[0], sim.draw.tr_rates.shape[0]
         sim.use_arrays(
             EpisodeDraw(d.arr_t[m, :tasks], d.arr_ptr[m], d.trace_offset[m], d.tr_edges[m, :edges], d.tr_cum[m, :edges],
@@ -128,7 +144,5 @@ class SimulatorBatch:
                                           self._draws, split, bits_idx, compute_share, uplink_share, self._queues,
                                           SlotOutputs(self.stats, self.shares, self.backlog))
         if status != pipeline.STATUS_OK:
-            raise self.sims[copy].action_error(status, f"copy {copy}: ")
+            raise self._sims[copy].action_error(status, f"copy {copy}: ")
         self.slots += active
-        for m in np.flatnonzero(active):
-            self.sims[m].slot += 1
