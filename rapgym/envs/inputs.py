@@ -32,6 +32,7 @@ RESET_OPTIONS = ("traces", "arrivals")
 
 _INT64_MAX = np.iinfo(np.int64).max
 _INT64, _FLOAT64 = np.dtype(np.int64), np.dtype(np.float64)
+_EXACT_SHARES = (np.dtype(np.float32), _FLOAT64)
 
 
 def _as_array(name: str, value: Any, shape: tuple[int, ...]) -> np.ndarray:
@@ -73,6 +74,23 @@ def _as_share(name: str, value: np.ndarray) -> np.ndarray:
     raise ActionError(f"action field {name!r} must hold numbers in [0, 1] (any float, integer or bool dtype), got dtype {value.dtype}")
 
 
+def _parse_exact(action: dict[str, Any], shape: tuple[int, ...], shared_uplink: bool
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None] | None:
+    """:func:`parse_action` of an action as ``action_space.sample()`` makes it (exactly the required keys; ``int64``
+    indices and ``float32``/``float64`` shares of ``shape``), or ``None`` for anything else (the full parser then
+    checks it): the same result without the generic checks."""
+    split, bits, compute = action.get("split"), action.get("bits"), action.get("compute_share")
+    uplink = action.get("uplink_share") if shared_uplink else None
+    for index in (split, bits):
+        if type(index) is not np.ndarray or index.dtype != _INT64 or index.shape != shape:
+            return None
+    for share in (compute, uplink) if shared_uplink else (compute,):
+        if type(share) is not np.ndarray or share.dtype not in _EXACT_SHARES or share.shape != shape:
+            return None
+    return (split, bits, compute if compute.dtype == _FLOAT64 else compute.astype(np.float64),
+            None if uplink is None else uplink if uplink.dtype == _FLOAT64 else uplink.astype(np.float64))
+
+
 def parse_action(action: Any, shape: tuple[int, ...], shared_uplink: bool
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     """``(split, bits_idx, compute_share, uplink_share)`` of a Dict action, each of ``shape``.
@@ -91,6 +109,10 @@ def parse_action(action: Any, shape: tuple[int, ...], shared_uplink: bool
         ActionError: not a mapping, a missing or unknown key, a ragged field, a wrong shape, a dtype that is
             neither integer nor float, a non-integral index, or an ignored ``uplink_share`` outside ``[0, 1]``.
     """
+    if type(action) is dict and len(action) == 3 + shared_uplink:
+        exact = _parse_exact(action, shape, shared_uplink)
+        if exact is not None:
+            return exact
     keys = ["bits", "compute_share", "split"] + (["uplink_share"] if shared_uplink else [])
     if not isinstance(action, (dict, Mapping)):
         raise ActionError(f"action must be a dict with keys {sorted(keys)}, got {type(action).__name__}")

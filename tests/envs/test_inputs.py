@@ -5,6 +5,7 @@ options are type-checked before use (the failures of issue 14, each once)."""
 from __future__ import annotations
 
 import pickle
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -95,6 +96,27 @@ def test_not_a_dict_and_missing_key_are_named() -> None:
 def test_valid_uplink_share_without_a_shared_cell_is_ignored(env: MultiUserEndCloudEnv) -> None:
     twin = pickle.loads(pickle.dumps(env))
     assert env.step(base_action(uplink_share=[0.0, 1.0]))[1] == twin.step(base_action())[1]
+
+
+@pytest.mark.parametrize("shape", [(2,), (3, 2)])
+@pytest.mark.parametrize("shared_uplink", [False, True])
+@pytest.mark.parametrize("share_dtype", [np.float32, np.float64])
+def test_sampled_actions_take_the_fast_path_to_the_same_fields(shape: tuple[int, ...], shared_uplink: bool,
+                                                               share_dtype: type) -> None:
+    rng = np.random.default_rng(0)
+    action = {"split": rng.integers(0, 3, shape), "bits": rng.integers(0, 2, shape),
+              "compute_share": rng.random(shape).astype(share_dtype)}
+    if shared_uplink:
+        action["uplink_share"] = rng.random(shape).astype(share_dtype)
+    fast = parse_action(action, shape, shared_uplink)
+    full = parse_action(MappingProxyType(action), shape, shared_uplink)  # not a dict: the generic checks
+    for got, expected in zip(fast, full, strict=True):
+        assert (got is None) == (expected is None)
+        if got is not None:
+            assert got.dtype == expected.dtype and got.dtype in (np.int64, np.float64)
+            np.testing.assert_array_equal(got, expected)
+    with pytest.raises(ActionError, match="'split' has shape"):  # a near-miss still gets the full checks
+        parse_action({**action, "split": action["split"][..., :1]}, shape, shared_uplink)
 
 
 def test_batched_fields_keep_their_shape_and_dtype() -> None:
