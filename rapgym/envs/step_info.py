@@ -63,15 +63,34 @@ def _user_rows(start: np.ndarray, stop: np.ndarray, latency: np.ndarray, acc_los
 
 
 @njit(cache=True)
-def _batch_user_rows(active: np.ndarray, start: np.ndarray, stop: np.ndarray, latency: np.ndarray, acc_loss: np.ndarray,
-                     deadline: np.ndarray, latency_ref_s: float, acc_weight: float, miss_penalty: float,
-                     drop_penalty: float, counts: np.ndarray, means: np.ndarray) -> None:
-    """:func:`_user_rows` of every ``active`` copy ``m`` (row ``m`` of the ``(M, N)`` cursors and ``(M, T)`` task
-    arrays) into the zeroed ``(3, M, N)`` counts and ``(2, M, N)`` means."""
+def _batch_slot_rows(active: np.ndarray, stats: np.ndarray, cloud_load: np.ndarray, dt_s: float, start: np.ndarray,
+                     stop: np.ndarray, latency: np.ndarray, acc_loss: np.ndarray, deadline: np.ndarray,
+                     latency_ref_s: float, acc_weight: float, miss_penalty: float, drop_penalty: float,
+                     slot_counts: np.ndarray, slot_values: np.ndarray, counts: np.ndarray, means: np.ndarray) -> None:
+    """:func:`slot_info` of every ``active`` copy ``m`` (row ``m`` of the ``(M, NUM_STATS)`` stats, ``(M,)`` cloud
+    loads, ``(M, N)`` cursors and ``(M, T)`` task arrays), the same arithmetic in the same order, into the zeroed
+    ``(4, M)`` counts (:data:`_SLOT_COUNT_KEYS`), ``(5, M)`` values (:data:`_SLOT_VALUE_KEYS`) and the per-user
+    ``(3, M, N)`` counts and ``(2, M, N)`` means of :func:`_user_rows`."""
     for m in range(active.shape[0]):
-        if active[m]:
-            _user_rows(start[m], stop[m], latency[m], acc_loss[m], deadline, latency_ref_s, acc_weight, miss_penalty,
-                       drop_penalty, counts[:, m, :], means[:, m, :])
+        if not active[m]:
+            continue
+        row = stats[m]
+        completed = row[STAT_COMPLETED]
+        slot_counts[0, m] = np.int64(row[STAT_TASKS])
+        slot_counts[1, m] = np.int64(completed)
+        slot_counts[2, m] = np.int64(row[STAT_DROPPED])
+        slot_counts[3, m] = np.int64(row[STAT_MISSED])
+        slot_values[0, m] = row[STAT_LATENCY_SUM] / completed if completed > 0 else 0.0
+        slot_values[1, m] = row[STAT_LATENCY_MAX]
+        slot_values[2, m] = row[STAT_ACCURACY_SUM] / completed if completed > 0 else 0.0
+        slot_values[3, m] = cloud_load[m]
+        slot_values[4, m] = row[STAT_UPLINK_BITS] / dt_s / 1e6
+        _user_rows(start[m], stop[m], latency[m], acc_loss[m], deadline, latency_ref_s, acc_weight, miss_penalty,
+                   drop_penalty, counts[:, m, :], means[:, m, :])
+
+
+_SLOT_COUNT_KEYS = ("tasks", "completed", "dropped", "deadline_misses")
+_SLOT_VALUE_KEYS = ("mean_latency_s", "max_latency_s", "mean_accuracy", "cloud_load", "uplink_mbps")
 
 
 def user_outcomes(sim: Simulator, slot_start: np.ndarray) -> dict[str, np.ndarray]:
@@ -120,30 +139,18 @@ def batch_slot_info(batch: SimulatorBatch, active: np.ndarray, slot_start: np.nd
     batch infos: per key an ``(M,)`` (``(M, N)`` per user) array, zero in the rows of inactive copies, and a
     ``_key`` mask of the active copies. One vectorised pass and one compiled call for all copies."""
     cfg = batch.config
-    stats = batch.stats if active.all() else np.where(active[:, None], batch.stats, 0.0)
-    completed = stats[:, STAT_COMPLETED]
-    done = completed > 0
-    n = slot_start.shape[1]
-    counts, means = np.zeros((3, active.shape[0], n), np.int64), np.zeros((2, active.shape[0], n))
-    _batch_user_rows(active, slot_start, batch.cursor, batch.task_latency, batch.task_acc_loss, batch.model.deadline_s,
-                     cfg.latency_ref_s, cfg.acc_weight, cfg.miss_penalty, cfg.drop_penalty, counts, means)
-    values = {
-        "tasks": stats[:, STAT_TASKS].astype(np.int64),
-        "completed": completed.astype(np.int64),
-        "dropped": stats[:, STAT_DROPPED].astype(np.int64),
-        "deadline_misses": stats[:, STAT_MISSED].astype(np.int64),
-        "mean_latency_s": np.divide(stats[:, STAT_LATENCY_SUM], completed, out=np.zeros_like(completed), where=done),
-        "max_latency_s": stats[:, STAT_LATENCY_MAX].copy(),
-        "mean_accuracy": np.divide(stats[:, STAT_ACCURACY_SUM], completed, out=np.zeros_like(completed), where=done),
-        "cloud_load": np.where(active, cloud_load, 0.0),
-        "uplink_mbps": stats[:, STAT_UPLINK_BITS] / cfg.dt_s / 1e6,
-        "user_tasks": counts[0], "user_cost": means[0], "user_mean_latency_s": means[1], "user_dropped": counts[1],
-        "user_deadline_misses": counts[2],
-    }
+    m, n = slot_start.shape
+    slot_counts, slot_values = np.zeros((4, m), np.int64), np.zeros((5, m))
+    counts, means = np.zeros((3, m, n), np.int64), np.zeros((2, m, n))
+    _batch_slot_rows(active, batch.stats, cloud_load, cfg.dt_s, slot_start, batch.cursor, batch.task_latency,
+                     batch.task_acc_loss, batch.model.deadline_s, cfg.latency_ref_s, cfg.acc_weight, cfg.miss_penalty,
+                     cfg.drop_penalty, slot_counts, slot_values, counts, means)
+    values = (*slot_counts, *slot_values, counts[0], means[0], means[1], counts[1], counts[2])
+    masks = np.repeat(active[None, :], len(values), axis=0)  # one row per key: Gymnasium's masks are separate arrays
     info: dict[str, np.ndarray] = {}
-    for key, value in values.items():
+    for key, value, mask in zip(_SLOT_COUNT_KEYS + _SLOT_VALUE_KEYS + USER_KEYS, values, masks, strict=True):
         info[key] = value
-        info[f"_{key}"] = active.copy()
+        info[f"_{key}"] = mask
     return info
 
 

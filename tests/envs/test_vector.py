@@ -28,6 +28,7 @@ def assert_info_equal(vector_info: dict, info: dict, m: int) -> None:
             assert_info_equal(vector_info[key], value, m)
         else:
             np.testing.assert_array_equal(vector_info[key][m], value, err_msg=key)
+            assert vector_info[key].dtype.kind == np.asarray(value).dtype.kind, key
 
 
 @pytest.mark.parametrize("scenario", ["default", "shared-cell", "unstable-lte"])
@@ -55,8 +56,38 @@ def test_copies_equal_single_envs_across_autoreset(scenario):
             done[m] = trunc
             assert rewards[m] == reward and truncated[m] == trunc and not terminated[m]
             assert_info_equal(infos, info, m)
-            if not info:
+            if not info:  # Gymnasium's batching: the row of a copy without that key is masked out and zero
                 assert not any(mask[m] for key, mask in infos.items() if key.startswith("_"))
+                assert not any(np.any(value[m]) for key, value in infos.items() if not key.startswith("_")
+                               and key != "rapgym_episode")
+
+
+def test_copies_out_of_phase_mask_the_resetting_row():
+    """Copy 1 restarted one slot later: copy 0's autoreset step and copy 1's last step share one vector step."""
+    vec = MultiUserEndCloudVectorEnv(2, num_users=3, episode_slots=2)
+    singles = [MultiUserEndCloudEnv(num_users=3, episode_slots=2) for _ in range(2)]
+    vec.reset(seed=0)
+    singles[0].reset(seed=0)
+    rng = np.random.default_rng(1)
+    actions = [random_actions(singles[0].action_space, rng) for _ in range(2)]
+    batched = {k: np.stack([a[k] for a in actions]) for k in actions[0]}
+    vec.step(batched)
+    singles[0].step(actions[0])
+    vec.reset(seed=[None, 5], options={"reset_mask": np.array([False, True])})
+    singles[1].reset(seed=5)
+    _, _, _, truncated, infos = vec.step(batched)  # copy 0 truncates, copy 1 at its first slot
+    for m in range(2):
+        assert_info_equal(infos, singles[m].step(actions[m])[4], m)
+    assert truncated.tolist() == [True, False] and infos["_rapgym_episode"].tolist() == [True, False]
+    _, rewards, _, truncated, infos = vec.step(batched)  # copy 0 autoresets, copy 1 truncates
+    singles[0].reset()
+    _, reward, _, _, info = singles[1].step(actions[1])
+    assert_info_equal(infos, info, 1)
+    assert truncated.tolist() == [False, True] and rewards[0] == 0.0 and rewards[1] == reward
+    for key, value in infos.items():
+        assert key == "rapgym_episode" or not (value[0] if key.startswith("_") else np.any(value[0])), key
+    for key, value in infos["rapgym_episode"].items():
+        assert not (value[0] if key.startswith("_") else np.any(value[0])), key
 
 
 def test_static_tables_are_read_only_views():
