@@ -25,13 +25,22 @@ from rapgym.learning.encodings import encoding, make_sb3_env
 __all__ = ["NativeVecEnv"]
 
 
-def _unbatch(infos: dict[str, Any], k: int) -> dict[str, Any]:
-    """Copy ``k``'s info of a Gymnasium vector info (arrays with ``_key`` masks)."""
-    out = {}
+def _unbatch(infos: dict[str, Any], num_envs: int) -> list[dict[str, Any]]:
+    """Each copy's info of a Gymnasium vector info (arrays with ``_key`` masks): ``(M,)`` entries as Python
+    scalars, ``(M, ...)`` ones as rows; one pass per key, not per copy and key."""
+    out: list[dict[str, Any]] = [{} for _ in range(num_envs)]
     for key, value in infos.items():
-        if key.startswith("_") or not infos[f"_{key}"][k]:
+        if key.startswith("_"):
             continue
-        out[key] = _unbatch(value, k) if isinstance(value, dict) else value[k].item() if value.ndim == 1 else value[k]
+        rows = np.flatnonzero(infos[f"_{key}"]).tolist()
+        if isinstance(value, dict):
+            column = _unbatch(value, num_envs)
+        elif value.ndim == 1:
+            column = value.tolist()
+        else:
+            column = value
+        for k in rows:
+            out[k][key] = column[k]
     return out
 
 
@@ -73,7 +82,7 @@ class NativeVecEnv(VecEnv):
         obs, rewards, terminated, truncated, vector_infos = self.vector.step(
             {key: np.stack([d[key] for d in decoded]) for key in decoded[0]})
         dones = terminated | truncated
-        infos = [_unbatch(vector_infos, k) for k in range(self.num_envs)]
+        infos = _unbatch(vector_infos, self.num_envs)
         encoded = self._encode(obs)
         if dones.any():
             for k in np.flatnonzero(dones):
