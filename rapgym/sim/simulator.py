@@ -9,8 +9,9 @@ interface on top.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+import numba
 import numpy as np
 
 from rapgym.configs.scenario import ScenarioConfig
@@ -97,6 +98,10 @@ class Simulator:
         self.link_of_user = np.zeros(n, dtype=np.int64) if config.shared_uplink else np.arange(n, dtype=np.int64)
         table = features.copy()
         table[:, :, COL_TX] *= 8.0
+        self._kernels: dict[tuple, Callable[..., int]] = {}
+        """The kernel compiled for each combination of action-array types, called without numba's dispatcher:
+        the dispatcher re-derives the types of the model and state tuples on every call, which at small N costs
+        more than the slot itself. Cleared whenever the state arrays are replaced."""
         self._model = SystemModel(
             table=table, num_cuts=self.num_cuts, bit_scale=self.bits / 32.0, deadline_s=self.deadline,
             base_accuracy=self.base_accuracy, link_of_user=self.link_of_user, min_share=float(config.min_share),
@@ -108,6 +113,10 @@ class Simulator:
         self.backlog = np.zeros((n, NUM_STAGES), dtype=np.float32)
         self._out = SlotOutputs(np.zeros(NUM_STATS), self.shares, self.backlog)
         self.slot = 0
+
+    def __getstate__(self) -> dict:
+        """Pickle and deepcopy without the compiled kernels (they are looked up again on the first step)."""
+        return {**self.__dict__, "_kernels": {}}
 
     @property
     def horizon_s(self) -> float:
@@ -150,6 +159,7 @@ class Simulator:
         slot_rates_mbps(packed.edges, packed.cum_bits, rates_bps, packed.ptr, self.link_of_user, trace_offset,
                         slot_edges, dt, self.slot_rate_mbps)
         arr_t, arr_ptr = episode_arrivals(rng, cfg.arrival, self.fps, self.horizon_s) if replayed is None else replayed
+        self._kernels.clear()
         self._draw = EpisodeDraw(
             arr_t=arr_t, arr_ptr=arr_ptr, trace_offset=trace_offset,
             tr_edges=packed.edges, tr_cum=packed.cum_bits, tr_rates=rates_bps, tr_ptr=packed.ptr)
@@ -176,6 +186,7 @@ class Simulator:
         """Continue the episode on ``draw``, ``queues`` and ``out``, which must hold the values of :attr:`draw`,
         :attr:`queues` and the slot outputs (e.g. rows of a batch's arrays, :class:`rapgym.sim.batch.SimulatorBatch`)."""
         self._draw, self._queues, self._out = draw, queues, out
+        self._kernels.clear()
         self.shares, self.backlog = out.shares, out.backlog
 
     @property
@@ -224,8 +235,13 @@ class Simulator:
             ActionError: an entry is outside its range (nothing is changed).
         """
         t0 = self.now_s
-        status = pipeline.run_slot(t0, t0 + self.config.dt_s, self._model, self._draw, split, bits_idx, compute_share,
-                                   uplink_share, self._queues, self._out)
+        args = (t0, t0 + self.config.dt_s, self._model, self._draw, split, bits_idx, compute_share, uplink_share,
+                self._queues, self._out)
+        key = tuple((a.dtype, a.flags.c_contiguous, a.flags.writeable, a.flags.aligned) for a in (split, bits_idx, compute_share, uplink_share))
+        kernel = self._kernels.get(key)
+        if kernel is None:
+            kernel = self._kernels[key] = pipeline.run_slot.compile(tuple(numba.typeof(a) for a in args))
+        status = kernel(*args)
         if status != pipeline.STATUS_OK:
             raise self.action_error(status)
         self.slot += 1
