@@ -67,9 +67,11 @@ class ScenarioConfig(BaseModel):
     uplink: str = Field("gauss-markov", description="uplink source: stable, gauss-markov or calibrated:<set>")
     uplink_params: dict[str, Any] = Field(default_factory=dict, description="parameters of the uplink source")
     trace_dir: str | None = Field(None, description="directory or glob of real traces; replaces the generator")
-    trace_split: Literal["train", "test"] = "train"
+    trace_split: Literal["train", "test", "all"] = Field("train", description="split of trace_dir: train, test or all (every file)")
     shared_uplink: bool = Field(False, description="all users share one uplink cell (uplink_share action)")
     rtt_s: float = Field(0.02, ge=0, le=10, description="round-trip time, s")
+    uplink_efficiency: float = Field(1.0, gt=0, le=1, description="payload fraction of the uplink rate (e.g. TCP/IP + Ethernet headers: 1448/1514), in (0, 1]")
+    uplink_burst_bytes: int = Field(0, ge=0, le=10**9, description="bytes an upload may send at once after its uplink was idle long enough to refill a token bucket of this size (a tbf shaper's burst), in [0, 1e9]")
     header_bytes: int = Field(64, ge=0, le=10**9, description="bytes added to every upload (framing + quantization header), in [0, 1e9]")
     latency_ref_s: float = Field(0.1, ge=1e-6, le=1e6, description="latency normaliser in the cost, s, in [1e-6, 1e6]")
     acc_weight: float = Field(0.1, ge=0, le=1e6, description="cost per percentage point of accuracy loss, in [0, 1e6]")
