@@ -89,7 +89,7 @@ def report(outcomes: list[Outcome], profiles: dict, args: argparse.Namespace, lo
         f"bits {list(BITS)}, RTT {RTT_S * 1e3:.0f} ms emulated, device factor {DEVICE_FACTOR:g} (device and cloud "
         "are this host's CPU), 5 frames/s per user (periodic from a random phase unless said).",
         "",
-        "**Per-task latency, by run** (variant A = shaper rate + profiler profile; C = TCP goodput + stage profile):",
+        "**Per-task latency, by run** (variant A = simulator defaults + profiler profile; B = link options `uplink_efficiency` 1448/1514 and `uplink_burst_bytes` 1600; C = B + stage profile):",
         "",
         "| run | variant | tasks | median \\|e\\| % | p95 \\|e\\| % | bias % |",
         "|---|---|---|---|---|---|",
@@ -111,12 +111,12 @@ def report(outcomes: list[Outcome], profiles: dict, args: argparse.Namespace, lo
             for value, stats in group_by(table, key).items():
                 lines.append(row(f"{value} ({v})", stats))
     lines += ["", "**Uplink time alone** (each upload from the later of its send start and the previous last byte, "
-              "to its last byte; predicted by the trace's `C^-1` from the same instant; runs whose policy never "
+              "to its last byte; predicted by the simulator's link rule (`docs/model.md` §1) from the same instant; runs whose policy never "
               "uploaded are left out):", "",
               "| run / link model | uploads | median \\|e\\| % | p95 \\|e\\| % | bias % | p95 \\|Δ\\| ms |",
               "|---|---|---|---|---|---|"]
     for o in outcomes:
-        for link in ("tbf", "goodput", "goodput+burst"):
+        for link in LINK_MODELS:
             t = o.uplink[link]
             if t["rel_err"].size:
                 delta = 1e3 * np.percentile(np.abs(t["predicted"] - t["measured"]), 95)
@@ -124,8 +124,9 @@ def report(outcomes: list[Outcome], profiles: dict, args: argparse.Namespace, lo
     sweeps = [o for o in outcomes if o.experiment.policy == "sweep" and o.experiment.wake_shaper]
     lines += ["", "Uploads of at least 60 kB alone (all sweeps pooled; the burst is then under 3 % of the upload):", "",
               head.format("link model")]
-    for link, factor in LINK_MODELS.items():
-        tables = [uplink_table(o.result, [applied_trace(c, factor) for c in o.result.changes], min_bytes=60_000) for o in sweeps]
+    for link, options in LINK_MODELS.items():
+        tables = [uplink_table(o.result, [applied_trace(c) for c in o.result.changes], min_bytes=60_000, **options)
+                  for o in sweeps]
         lines.append(row(link, summarise(merged(tables)["rel_err"])))
     lines += ["", "**Compute time alone** (device stage: head + quantize + pack; cloud: unpack + tail), all runs:", "",
               head.format("stage / profile")]

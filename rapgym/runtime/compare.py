@@ -37,24 +37,25 @@ def latency_table(result: RunResult, predicted: Sequence[np.ndarray]) -> Table:
     return _table(rows)
 
 
-def uplink_table(result: RunResult, traces: Sequence[BandwidthTrace], burst_bytes: float = 0.0, min_bytes: int = 0) -> Table:
+def uplink_table(result: RunResult, traces: Sequence[BandwidthTrace], uplink_efficiency: float = 1.0,
+                 uplink_burst_bytes: float = 0.0, min_bytes: int = 0) -> Table:
     """Per upload: the link's own time -- from ``max(send start, previous last byte)`` to the last byte --
-    against the trace's transfer time for the frame's bits from that instant (``C^-1(C(t) + bits) - t``).
-
-    ``burst_bytes > 0`` models the shaper's token bucket: after the link has been idle long enough to
-    refill it (``burst / rate`` at the rate then), the first ``burst_bytes`` leave at once. Only uploads of
-    at least ``min_bytes`` are listed.
+    against the simulator's link rule from that instant (``docs/model.md`` §1): ``X = max(C(t) - B,
+    C(previous last byte)) + bits / eta``, predicted ``max(C^-1(X), t) - t``, with ``eta`` =
+    ``uplink_efficiency`` and ``B = 8 * uplink_burst_bytes`` (the link options of the scenario). Only uploads
+    of at least ``min_bytes`` are listed.
     """
+    burst = 8.0 * uplink_burst_bytes
     rows = []
     for user, records in enumerate(result.records):
+        trace = traces[user]
         previous = -np.inf
         for r in sorted((r for r in records if "last_byte" in r), key=lambda r: r["last_byte"]):
             start = max(r["send_start"], previous)
-            bits = 8.0 * r["tx_bytes"]
-            if burst_bytes > 0:
-                refilled = float(traces[user].capacity(start) - traces[user].capacity(max(previous, 0.0))) >= 8.0 * burst_bytes
-                bits = max(bits - 8.0 * burst_bytes, 0.0) if refilled or previous == -np.inf else bits
-            predicted = float(traces[user].transfer_end(start, bits)) - start
+            c_start = float(trace.capacity(start))
+            x_free = float(trace.capacity(previous)) if previous > -np.inf else -np.inf
+            x = max(c_start - burst, x_free) + 8.0 * r["tx_bytes"] / uplink_efficiency
+            predicted = max(float(trace.transfer_end(0.0, max(x, 0.0))), start) - start
             if r["tx_bytes"] >= min_bytes:
                 rows.append((user, r["cut"], r["bits"], r["last_byte"] - start, predicted))
             previous = r["last_byte"]

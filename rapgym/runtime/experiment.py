@@ -1,7 +1,7 @@
 """One fidelity experiment: a real run decided by a policy, replayed in the simulator under each model variant.
 
-Model variants (``benchmarks/fidelity.md``): the link as the shaper's rate or as its TCP goodput
-(:data:`rapgym.runtime.replay.LINK_MODELS`), and the profile from the project's profiler or re-measured
+Model variants (``benchmarks/fidelity.md``): the simulator's link options (defaults, or the shaper's
+headers and burst: :data:`rapgym.runtime.replay.LINK_MODELS`), and the profile from the project's profiler or re-measured
 as the runtime runs its stages (:func:`rapgym.runtime.workload.profile_stages`).
 """
 
@@ -19,7 +19,6 @@ from rapgym.runtime.compare import Table, compute_table, latency_table, uplink_t
 from rapgym.runtime.driver import RunResult, run
 from rapgym.runtime.replay import LINK_MODELS, applied_trace, make_env, predict_latency
 from rapgym.runtime.schedule import CycleSchedule
-from rapgym.runtime.testbed import BURST_BYTES
 from rapgym.runtime.wire import FRAME_HEADER_BYTES
 from rapgym.runtime.workload import ModelSpec
 from rapgym.sim.arrivals import episode_arrivals
@@ -28,11 +27,11 @@ from rapgym.traces.trace import BandwidthTrace
 __all__ = ["Experiment", "Outcome", "VARIANTS", "frame_arrivals", "feasible_combos", "run_experiment"]
 
 VARIANTS: dict[str, tuple[str, str]] = {
-    "A": ("tbf", "profiler"),
-    "B": ("goodput", "profiler"),
-    "C": ("goodput", "stages"),
+    "A": ("fluid", "profiler"),
+    "B": ("shaper", "profiler"),
+    "C": ("shaper", "stages"),
 }
-"""Variant -> (link model, profile): A is the simulator as a user would set it up, C the improved model."""
+"""Variant -> (link model, profile): A is the simulator with its defaults, C the improved model."""
 
 
 @dataclass(frozen=True)
@@ -102,14 +101,13 @@ def run_experiment(exp: Experiment, spec: ModelSpec, profiles: dict[str, DNNProf
     arrivals = frame_arrivals(np.random.default_rng(seed), exp.arrival, exp.fps, exp.slots * exp.dt_s, n)
     result = run(spec, env, policy, list(exp.traces), arrivals, rtt_s, port=port, seed=seed, wake_shaper=exp.wake_shaper)
     outcome = Outcome(exp, result)
+    traces = [applied_trace(changes) for changes in result.changes]
     for variant, (link, prof) in VARIANTS.items():
-        traces = [applied_trace(changes, LINK_MODELS[link]) for changes in result.changes]
-        replay_env = make_env(profiles[prof], n, exp.slots, [exp.fps] * n, rtt_s, dt_s=exp.dt_s, device_factor=exp.device_factor)
+        replay_env = make_env(profiles[prof], n, exp.slots, [exp.fps] * n, rtt_s, dt_s=exp.dt_s,
+                              device_factor=exp.device_factor, **LINK_MODELS[link])
         outcome.latency[variant] = latency_table(result, predict_latency(replay_env, traces, arrivals, result.actions))
-    for link, factor in LINK_MODELS.items():
-        outcome.uplink[link] = uplink_table(result, [applied_trace(c, factor) for c in result.changes])
-    outcome.uplink["goodput+burst"] = uplink_table(result, [applied_trace(c, LINK_MODELS["goodput"]) for c in result.changes],
-                                                   burst_bytes=BURST_BYTES)
+    for link, options in LINK_MODELS.items():
+        outcome.uplink[link] = uplink_table(result, traces, **options)
     for prof, profile in profiles.items():
         for stage in ("device", "cloud"):
             outcome.compute[f"{prof}/{stage}"] = compute_table(result, profile, stage, exp.device_factor)

@@ -5,11 +5,14 @@ The env is built from the profile measured on this host (device and cloud on the
 :data:`~rapgym.runtime.wire.FRAME_HEADER_BYTES`) and the emulated RTT. A run is replayed with the same
 arrivals, the rates the shaper applied at the times they were applied, and the same per-slot actions.
 
-Two link models are replayed (``benchmarks/fidelity.md``):
+Link models (``benchmarks/fidelity.md``), all on the trace of the shaper's rates, as the simulator's
+link options (``docs/model.md`` §1, :data:`LINK_MODELS`):
 
-- ``"tbf"``: the trace is the shaper's rate (what the scenario would say about the link);
-- ``"goodput"``: the trace is the TCP goodput of that rate: ``tbf`` counts whole Ethernet frames, so of
-  every :data:`WIRE_FRAME_BYTES` only :data:`TCP_PAYLOAD_BYTES` carry data (:data:`GOODPUT_FACTOR`).
+- ``"fluid"``: the defaults (what a scenario states about the link: its rate);
+- ``"headers"``: ``uplink_efficiency`` = TCP goodput of that rate: ``tbf`` counts whole Ethernet frames, so
+  of every :data:`WIRE_FRAME_BYTES` only :data:`TCP_PAYLOAD_BYTES` carry data (:data:`GOODPUT_FACTOR`);
+- ``"shaper"``: ``"headers"`` plus ``uplink_burst_bytes`` = the shaper's bucket
+  (:data:`~rapgym.runtime.testbed.BURST_BYTES`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import numpy as np
 
 from rapgym.envs.multi_user_end_cloud import MultiUserEndCloudEnv
 from rapgym.profiles.profile import DNNProfile
+from rapgym.runtime.testbed import BURST_BYTES
 from rapgym.runtime.wire import FRAME_HEADER_BYTES
 from rapgym.traces.trace import BandwidthTrace
 
@@ -31,8 +35,12 @@ TCP_PAYLOAD_BYTES = 1448
 WIRE_FRAME_BYTES = 1514
 """What ``tbf`` counts per full segment: payload + 32 TCP + 20 IP + 14 Ethernet header bytes."""
 GOODPUT_FACTOR = TCP_PAYLOAD_BYTES / WIRE_FRAME_BYTES
-LINK_MODELS = {"tbf": 1.0, "goodput": GOODPUT_FACTOR}
-"""Link model name -> factor from the shaper's rate to the simulator's trace rate."""
+LINK_MODELS: dict[str, dict[str, float]] = {
+    "fluid": {"uplink_efficiency": 1.0, "uplink_burst_bytes": 0},
+    "headers": {"uplink_efficiency": GOODPUT_FACTOR, "uplink_burst_bytes": 0},
+    "shaper": {"uplink_efficiency": GOODPUT_FACTOR, "uplink_burst_bytes": BURST_BYTES},
+}
+"""Link model name -> the scenario's link options (``docs/model.md`` §1)."""
 TAIL_S = 120.0
 """The last applied rate holds this long after the last change (covers transfers after the horizon)."""
 
@@ -48,10 +56,10 @@ def make_env(profile: DNNProfile, num_users: int, episode_slots: int, fps: Seque
     return MultiUserEndCloudEnv(scenario=scenario, profiles=[profile] * num_users)
 
 
-def applied_trace(changes: Sequence[tuple[float, float]], factor: float = 1.0) -> BandwidthTrace:
-    """The trace of rates ``(time after the epoch s, Mbit/s)`` as applied (first at time 0), times ``factor``."""
+def applied_trace(changes: Sequence[tuple[float, float]]) -> BandwidthTrace:
+    """The trace of rates ``(time after the epoch s, Mbit/s)`` as applied (first at time 0)."""
     times = np.array([0.0] + [t for t, _ in changes[1:]])
-    rates = np.array([r for _, r in changes]) * factor
+    rates = np.array([r for _, r in changes], dtype=np.float64)
     keep = np.concatenate(([True], np.diff(times) > 1e-9))
     times, rates = times[keep], rates[keep]
     edges = np.concatenate((times, [times[-1] + TAIL_S]))

@@ -2,8 +2,10 @@
 
 Every stage is a per-user FIFO with the exact Lindley recurrence; ``QueueState.free_at[i]`` (absolute s,
 columns ``STAGE_*``) carries the queues across slots. The uplink works in capacity coordinates of the
-user's link trace: ``X_j = max(C(dev_done_j), X_{j-1}) + bits_j / w``, ``tx_done_j = C^-1(X_j)``, which is
-exact through bandwidth drops and outages. A task that would not complete within ``max_backlog_s`` of its
+user's link trace: ``X_j = max(C(dev_done_j) - B / w, X_{j-1}) + bits_j / (eta w)``,
+``tx_done_j = max(C^-1(X_j), dev_done_j)``, which is exact through bandwidth drops and outages; ``eta`` is the
+payload fraction of the link rate and ``B`` the burst a token-bucket shaper lets out at once after the link
+has been idle (both scenario options, ``docs/model.md §1``; defaults 1 and 0 give the fluid link). A task that would not complete within ``max_backlog_s`` of its
 arrival is dropped before it enters any queue.
 
 The kernel's inputs are bundled: :class:`SystemModel` (scenario constants), :class:`EpisodeDraw` (the
@@ -74,6 +76,10 @@ class SystemModel(NamedTuple):
     drop_penalty: float
     max_backlog_s: float
     shared_uplink: bool
+    uplink_efficiency: float
+    """Payload fraction of the link rate, in (0, 1]: an upload of ``bits`` occupies ``bits / eta`` of capacity."""
+    uplink_burst_bits: float
+    """Bits of link capacity an upload may use ahead of the trace after an idle link (token bucket), >= 0."""
 
 
 class EpisodeDraw(NamedTuple):
@@ -188,6 +194,8 @@ def run_slot(t0: float, t1: float, model: SystemModel, draw: EpisodeDraw, split:
         cloud_s = table[i, k, COL_CLOUD_S] / out.shares[0, i] if up else 0.0
         bits = upload_bits(table[i, k, COL_TX], model.bit_scale[b], k, k_dev, model.header_bits) / out.shares[1, i] \
             if up else 0.0
+        link_bits = bits / model.uplink_efficiency
+        burst = model.uplink_burst_bits / out.shares[1, i] if up else 0.0
         lnk = model.link_of_user[i]
         edges = draw.tr_edges[tr_ptr[lnk]:tr_ptr[lnk + 1]]
         cum = draw.tr_cum[tr_ptr[lnk]:tr_ptr[lnk + 1]]
@@ -205,9 +213,11 @@ def run_slot(t0: float, t1: float, model: SystemModel, draw: EpisodeDraw, split:
             if not up:
                 done = dev_done
             else:
-                x = max(capacity_at(edges, cum, rates, dev_done + off), x_free) + bits
-                # max(): an empty transfer that starts inside an outage ends when it starts, not before
-                tx_done = max(inverse_capacity_at(edges, cum, rates, x) - off, dev_done)
+                # the bucket holds at most `burst` of capacity not used yet: X may lag C(start) by that much
+                x = max(capacity_at(edges, cum, rates, dev_done + off) - burst, x_free) + link_bits
+                x_time = inverse_capacity_at(edges, cum, rates, x) - off
+                # max(): a transfer the bucket covers (or an empty one inside an outage) ends when it starts
+                tx_done = max(x_time, dev_done)
                 cl_done = max(tx_done + half_rtt, cl_free) + cloud_s
                 done = cl_done + half_rtt
             latency = done - a
@@ -222,7 +232,8 @@ def run_slot(t0: float, t1: float, model: SystemModel, draw: EpisodeDraw, split:
                 dev_free = dev_done
                 if up:
                     x_free = x
-                    up_free = tx_done
+                    # with a bucket, carry C^-1(X) (the unused tokens) so the next slot's C(up_free) is X
+                    up_free = tx_done if burst == 0.0 else x_time
                     cl_free = cl_done
                     stats[STAT_CLOUD_WORK_S] += table[i, k, COL_CLOUD_S]
                     stats[STAT_UPLINK_BITS] += bits * out.shares[1, i]

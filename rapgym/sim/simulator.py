@@ -108,7 +108,8 @@ class Simulator:
             header_bits=8.0 * config.header_bytes, rtt_s=float(config.rtt_s), latency_ref_s=float(config.latency_ref_s),
             acc_weight=float(config.acc_weight), miss_penalty=float(config.miss_penalty),
             drop_penalty=float(config.drop_penalty), max_backlog_s=float(config.max_backlog_s),
-            shared_uplink=bool(config.shared_uplink))
+            shared_uplink=bool(config.shared_uplink), uplink_efficiency=float(config.uplink_efficiency),
+            uplink_burst_bits=8.0 * config.uplink_burst_bytes)
         self.shares = np.zeros((2, n))
         self.backlog = np.zeros((n, NUM_STAGES), dtype=np.float32)
         self._out = SlotOutputs(np.zeros(NUM_STATS), self.shares, self.backlog)

@@ -17,7 +17,7 @@ torch = pytest.importorskip("torch", reason="the runtime needs torch (the runtim
 from rapgym.runtime import testbed as tb_module  # noqa: E402
 from rapgym.runtime.compare import latency_table, summarise, uplink_table  # noqa: E402
 from rapgym.runtime.driver import run  # noqa: E402
-from rapgym.runtime.replay import GOODPUT_FACTOR, applied_trace, make_env, predict_latency  # noqa: E402
+from rapgym.runtime.replay import LINK_MODELS, applied_trace, make_env, predict_latency  # noqa: E402
 from rapgym.runtime.schedule import CycleSchedule  # noqa: E402
 from rapgym.runtime.testbed import Testbed, TestbedError, applied_rates, check_requirements, remove_stale  # noqa: E402
 from rapgym.runtime.workload import ModelSpec, profile_on_host  # noqa: E402
@@ -91,14 +91,15 @@ def test_two_users_end_to_end_against_the_simulator(testbed_ok: None) -> None:
             assert np.all(np.diff(stamps) >= 0)
     measured = [np.median([r["latency_s"] for r in user]) for user in result.records]
     assert measured[0] > measured[1]  # 2 Mbit/s is slower than 8
-    sim_traces = [applied_trace(c, GOODPUT_FACTOR) for c in result.changes]
-    predicted = predict_latency(make_env(profile, 2, slots, [fps, fps], rtt_s=0.02), sim_traces, arrivals, result.actions)
+    sim_traces = [applied_trace(c) for c in result.changes]
+    predicted = predict_latency(make_env(profile, 2, slots, [fps, fps], rtt_s=0.02, **LINK_MODELS["shaper"]), sim_traces,
+                                arrivals, result.actions)
     table = latency_table(result, predicted)
     np.testing.assert_allclose(table["rel_err"], (table["predicted"] - table["measured"]) / table["measured"])
     # 16 KB at 2 Mbit/s alone is 66 ms: the simulator's prediction tracks the link, not a constant
     assert np.median(predicted[0]) > np.median(predicted[1]) + 0.03
     assert summarise(table["rel_err"])["median_abs"] < 0.5  # generous sanity bound (the targets: fidelity.md)
-    assert summarise(uplink_table(result, sim_traces)["rel_err"])["median_abs"] < 0.5
+    assert summarise(uplink_table(result, sim_traces, **LINK_MODELS["shaper"])["rel_err"])["median_abs"] < 0.5
 
 
 def test_one_user_across_a_rate_change(testbed_ok: None) -> None:
@@ -117,6 +118,6 @@ def test_one_user_across_a_rate_change(testbed_ok: None) -> None:
     slow = [r["last_byte"] - r["send_start"] for r in records if r["arrival"] < 0.9]
     fast = [r["last_byte"] - r["send_start"] for r in records if r["arrival"] > 1.1]
     assert np.median(slow) > np.median(fast)
-    predicted = predict_latency(make_env(profile, 1, slots, [fps], rtt_s=0.02),
-                                [applied_trace(changes, GOODPUT_FACTOR)], arrivals, result.actions)
+    predicted = predict_latency(make_env(profile, 1, slots, [fps], rtt_s=0.02, **LINK_MODELS["shaper"]),
+                                [applied_trace(changes)], arrivals, result.actions)
     assert summarise(latency_table(result, predicted)["rel_err"])["median_abs"] < 0.5  # generous sanity bound
