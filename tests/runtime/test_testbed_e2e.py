@@ -20,7 +20,10 @@ from rapgym.runtime.driver import run  # noqa: E402
 from rapgym.runtime.replay import LINK_MODELS, applied_trace, make_env, predict_latency  # noqa: E402
 from rapgym.runtime.schedule import CycleSchedule  # noqa: E402
 from rapgym.runtime.testbed import Testbed, TestbedError, applied_rates, check_requirements, remove_stale  # noqa: E402
-from rapgym.runtime.workload import ModelSpec, profile_on_host  # noqa: E402
+from rapgym.runtime.workload import ModelSpec, profile_on_host, profile_stages  # noqa: E402
+
+MEDIAN_TARGET = 0.10
+"""Median per-task |relative error| of the simulator with the shaper's link options and the stage profile."""
 from rapgym.traces.trace import BandwidthTrace  # noqa: E402
 
 
@@ -75,7 +78,7 @@ def test_setup_close_idempotent_and_stale_namespaces_removed(testbed_ok: None) -
 def test_two_users_end_to_end_against_the_simulator(testbed_ok: None) -> None:
     """N = 2, one cut (pool3, fp32), user 0 at 2 Mbit/s and user 1 at 8 Mbit/s, 3 s."""
     spec = ModelSpec()
-    profile = profile_on_host(spec, repeats=3, samples=4)
+    profile = profile_stages(spec, profile_on_host(spec, repeats=3, samples=4), repeats=11)
     cut, slots, fps = 9, 30, 5.0
     traces = [BandwidthTrace.from_samples(np.full(6, rate), 1.0) for rate in (2.0, 8.0)]
     arrivals = [np.arange(0.013 + 0.05 * i, slots * 0.1, 1 / fps) for i in range(2)]
@@ -98,14 +101,15 @@ def test_two_users_end_to_end_against_the_simulator(testbed_ok: None) -> None:
     np.testing.assert_allclose(table["rel_err"], (table["predicted"] - table["measured"]) / table["measured"])
     # 16 KB at 2 Mbit/s alone is 66 ms: the simulator's prediction tracks the link, not a constant
     assert np.median(predicted[0]) > np.median(predicted[1]) + 0.03
-    assert summarise(table["rel_err"])["median_abs"] < 0.5  # generous sanity bound (the targets: fidelity.md)
+    median = summarise(table["rel_err"])["median_abs"]
+    assert median < MEDIAN_TARGET, f"median |error| {median:.3f}"  # the issue's target (fidelity.md)
     assert summarise(uplink_table(result, sim_traces, **LINK_MODELS["shaper"])["rel_err"])["median_abs"] < 0.5
 
 
 def test_one_user_across_a_rate_change(testbed_ok: None) -> None:
     """N = 1, cut pool3 at 8 bits, 2 Mbit/s for 1 s then 8 Mbit/s: the applied change is recorded and replayed."""
     spec = ModelSpec()
-    profile = profile_on_host(spec, repeats=3, samples=4)
+    profile = profile_stages(spec, profile_on_host(spec, repeats=3, samples=4), repeats=11)
     slots, fps = 30, 5.0
     trace = BandwidthTrace.from_samples(np.array([2.0, 8.0, 8.0, 8.0, 8.0]), 1.0)
     arrivals = [np.arange(0.021, slots * 0.1, 1 / fps)]
@@ -120,4 +124,7 @@ def test_one_user_across_a_rate_change(testbed_ok: None) -> None:
     assert np.median(slow) > np.median(fast)
     predicted = predict_latency(make_env(profile, 1, slots, [fps], rtt_s=0.02, **LINK_MODELS["shaper"]),
                                 [applied_trace(changes)], arrivals, result.actions)
-    assert summarise(latency_table(result, predicted)["rel_err"])["median_abs"] < 0.5  # generous sanity bound
+    median = summarise(latency_table(result, predicted)["rel_err"])["median_abs"]
+    # not the 10 % target: these tasks upload 4 kB (a few ms at 2-8 Mbit/s) beside milliseconds of compute and the 20 ms RTT, and the compute's spread on a
+    # shared 2-core host put this 15-task median at 8-11 % in repeated runs (fidelity.md: compute alone)
+    assert median < 0.2, f"median |error| {median:.3f}"
