@@ -81,7 +81,7 @@ def merged(tables: list[Table]) -> Table:
 def report(outcomes: list[Outcome], profiles: dict, args: argparse.Namespace, load: tuple, wall_s: float) -> str:
     head = "| {} | tasks | median \\|e\\| % | p95 \\|e\\| % | bias % |\n|---|---|---|---|---|"
     lines = [
-        f"Command: `nice -n 10 .venv/bin/python benchmarks/fidelity.py {args.command}`; machine: {platform.machine()} "
+        f"Command: `.venv/bin/python benchmarks/fidelity.py {args.command}`; machine: {platform.machine()} "
         f"{os.cpu_count()}-core CPU, Linux {platform.release()}, Python {platform.python_version()}, torch "
         f"{torch.__version__} (1 thread per process), shared with other jobs: load average {load[0]:.2f} / "
         f"{load[1]:.2f} / {load[2]:.2f} (1/5/15 min) at the start; seed {args.seed} (arrival phases); "
