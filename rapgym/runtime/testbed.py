@@ -59,16 +59,25 @@ class TestbedError(RapgymError):
     __test__ = False  # not a pytest class
 
 
-def _run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(args, capture_output=True, text=True, check=False)
+SBIN_DIRS = ("/usr/sbin", "/sbin")
+"""Where iproute2 lives on most distributions; searched after ``PATH`` (a non-login root shell may lack them)."""
+
+
+def tool_path(tool: str) -> str | None:
+    """Absolute path of ``tool`` on ``PATH`` or in :data:`SBIN_DIRS`, ``None`` if absent."""
+    return shutil.which(tool, path=os.pathsep.join([os.environ.get("PATH", ""), *SBIN_DIRS]))
+
+
+def _run(tool: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run((tool_path(tool) or tool, *args), capture_output=True, text=True, check=False)
 
 
 def check_requirements() -> None:
     """Raise :class:`TestbedError` naming what is missing: the ``ip`` or ``tc`` binary, root / CAP_NET_ADMIN,
     network-namespace support."""
     for tool in ("ip", "tc"):
-        if shutil.which(tool) is None:
-            raise TestbedError(f"the {tool!r} binary (iproute2) is not on PATH; install iproute2")
+        if tool_path(tool) is None:
+            raise TestbedError(f"the {tool!r} binary (iproute2) is not on PATH nor in {', '.join(SBIN_DIRS)}; install iproute2")
     if os.geteuid() != 0:
         raise TestbedError("network namespaces and tc need root (CAP_NET_ADMIN and CAP_SYS_ADMIN); run as root")
     if not os.path.exists("/proc/self/ns/net"):

@@ -19,7 +19,7 @@ from rapgym.runtime.compare import latency_table, summarise, uplink_table  # noq
 from rapgym.runtime.driver import run  # noqa: E402
 from rapgym.runtime.replay import LINK_MODELS, applied_trace, make_env, predict_latency  # noqa: E402
 from rapgym.runtime.schedule import CycleSchedule  # noqa: E402
-from rapgym.runtime.testbed import Testbed, TestbedError, applied_rates, check_requirements, remove_stale  # noqa: E402
+from rapgym.runtime.testbed import Testbed, TestbedError, applied_rates, check_requirements, remove_stale, tool_path  # noqa: E402
 from rapgym.runtime.workload import ModelSpec, profile_on_host, profile_stages  # noqa: E402
 
 MEDIAN_TARGET = 0.10
@@ -28,7 +28,7 @@ from rapgym.traces.trace import BandwidthTrace  # noqa: E402
 
 
 def _namespaces() -> list[str]:
-    return subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.split()
+    return subprocess.run([tool_path("ip"), "netns", "list"], capture_output=True, text=True).stdout.split()
 
 
 @pytest.fixture
@@ -42,10 +42,10 @@ def testbed_ok() -> None:
 
 
 def test_missing_binary_and_not_root_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tb_module.shutil, "which", lambda tool: None if tool == "tc" else "/usr/sbin/ip")
+    monkeypatch.setattr(tb_module.shutil, "which", lambda tool, path=None: None if tool == "tc" else "/usr/sbin/ip")
     with pytest.raises(TestbedError, match="'tc' binary"):
         check_requirements()
-    monkeypatch.setattr(tb_module.shutil, "which", lambda tool: "/bin/" + tool)
+    monkeypatch.setattr(tb_module.shutil, "which", lambda tool, path=None: "/bin/" + tool)
     monkeypatch.setattr(tb_module.os, "geteuid", lambda: 1000)
     with pytest.raises(TestbedError, match="root"):
         check_requirements()
@@ -59,17 +59,17 @@ def test_outage_rates_are_raised_to_the_shaper_minimum() -> None:
 
 def test_setup_close_idempotent_and_stale_namespaces_removed(testbed_ok: None) -> None:
     stale = f"{tb_module.PREFIX}999999c"  # pid 999999 is not running
-    subprocess.run(["ip", "netns", "add", stale], check=True)
+    subprocess.run([tool_path("ip"), "netns", "add", stale], check=True)
     bed = Testbed(2, rate_mbps=0.0)
     with bed:
         names = _namespaces()
         assert stale not in names
         assert {bed.cloud_ns, bed.device_ns(0), bed.device_ns(1)} <= set(names)
-        qdisc = subprocess.run(["tc", "-n", bed.device_ns(1), "qdisc", "show", "dev", bed.device_if(1)],
+        qdisc = subprocess.run([tool_path("tc"), "-n", bed.device_ns(1), "qdisc", "show", "dev", bed.device_if(1)],
                                capture_output=True, text=True).stdout
         assert "tbf" in qdisc and "8Kbit" in qdisc  # an outage is the minimal rate
         bed.set_rate_mbps(1, 30.0)
-        assert "30Mbit" in subprocess.run(["tc", "-n", bed.device_ns(1), "qdisc", "show"], capture_output=True, text=True).stdout
+        assert "30Mbit" in subprocess.run([tool_path("tc"), "-n", bed.device_ns(1), "qdisc", "show"], capture_output=True, text=True).stdout
     bed.close()
     assert not [n for n in _namespaces() if n.startswith(bed.prefix)]
     assert remove_stale() == []
