@@ -7,6 +7,7 @@ Imports Stable-Baselines3 (the ``train`` extra) at module level; without it, imp
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -102,13 +103,14 @@ class EvalVsJMMPRACallback(BaseCallback):
         eval_freq: env steps (summed over envs) between evaluations.
         share_levels: share levels of the ``ppo`` action.
         run: the run folder written to.
+        on_evaluation: called with each evaluation's row (:data:`EVAL_COLUMNS`) once it is logged and saved.
 
     After training, :attr:`best` is the best mean return and :attr:`last` the last evaluation's row
     (:data:`EVAL_COLUMNS`).
     """
 
     def __init__(self, algo: str, scenario: str, env_kwargs: dict[str, Any], eval_seeds: list[int], eval_freq: int,
-                 share_levels: int, run: RunFolder) -> None:
+                 share_levels: int, run: RunFolder, on_evaluation: Callable[[dict[str, float]], None] | None = None) -> None:
         super().__init__()
         self.algo = algo
         self.scenario = scenario
@@ -117,6 +119,7 @@ class EvalVsJMMPRACallback(BaseCallback):
         self.eval_freq = eval_freq
         self.share_levels = share_levels
         self.run = run
+        self.on_evaluation = on_evaluation
         self.best = -np.inf
         self.last: dict[str, float] = {}
         self._next = eval_freq
@@ -160,6 +163,8 @@ class EvalVsJMMPRACallback(BaseCallback):
             self.model.save(self.run.best_model)
             if normalizer is not None:
                 normalizer.save(str(vecnormalize_path(self.run.best_model)))
+        if self.on_evaluation is not None:
+            self.on_evaluation(dict(self.last))
 
     def _on_training_end(self) -> None:
         if not self.last or self.last["timesteps"] != self.num_timesteps:

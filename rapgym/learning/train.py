@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,8 @@ COMPARE_POLICIES = ("jm-mpra", "rap", "rap-equal", "iao", "neurosurgeon", "accur
 
 def train(algo: str, scenario: str, timesteps: int, seed: int = 0, *, overrides: dict[str, Any] | None = None,
           device: str = "auto", out: str | Path = "runs", threads: int = 1, progress_bar: bool = True,
-          run_name: str | None = None, argv: Sequence[str] | None = None) -> Path:
+          run_name: str | None = None, argv: Sequence[str] | None = None,
+          on_evaluation: Callable[[dict[str, float]], None] | None = None) -> Path:
     """Train ``algo`` on ``scenario`` for ``timesteps`` environment steps (summed over envs); the run folder.
 
     Args:
@@ -55,6 +56,8 @@ def train(algo: str, scenario: str, timesteps: int, seed: int = 0, *, overrides:
         progress_bar: show SB3's progress bar.
         run_name: run folder name (default ``<algo>-<scenario>-s<seed>-<YYYYmmdd-HHMMSS>``).
         argv: the command line, saved in ``config.yml``.
+        on_evaluation: called with each held-out evaluation's row (``EVAL_COLUMNS`` of
+            :mod:`rapgym.learning.callbacks`), e.g. to report it to a hyperparameter search.
 
     Raises:
         HyperparamsError: invalid hyperparameters, seed or timesteps (the message names the key).
@@ -99,7 +102,8 @@ def train(algo: str, scenario: str, timesteps: int, seed: int = 0, *, overrides:
         venv = normalizer = VecNormalize(venv, norm_obs=hp.normalize_obs, norm_reward=hp.normalize_reward, gamma=hp.gamma)
     model = build_model(algo, hp, venv, seed, device, run.tensorboard)
     env_metrics = EnvMetricsCallback(hp.log_interval_steps)
-    evaluation = EvalVsJMMPRACallback(algo, scenario, hp.env_kwargs, seeds, hp.eval_freq, share_levels, run)
+    evaluation = EvalVsJMMPRACallback(algo, scenario, hp.env_kwargs, seeds, hp.eval_freq, share_levels, run,
+                                       on_evaluation)
     checkpoints = CheckpointCallback(max(hp.checkpoint_freq // hp.n_envs, 1), str(run.checkpoints),
                                      save_vecnormalize=normalizer is not None)
     start = time.perf_counter()
