@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from rapgym.errors import HyperparamsError
 
-__all__ = ["ALGOS", "DEFAULT_SHARE_LEVELS", "HybridHyperparams", "PPOHyperparams", "SACHyperparams", "load_hyperparams", "read_file"]
+__all__ = ["ALGOS", "DEFAULT_SHARE_LEVELS", "NETWORKS", "HybridHyperparams", "PPOHyperparams", "SACHyperparams", "load_hyperparams", "read_file"]
 
 ALGOS = ("ppo", "sac", "hybrid")
 """``ppo``: flat MultiDiscrete actions; ``sac``: Box actions; ``hybrid``: PPO picks cut and bits, the closed-form allocation the shares."""
@@ -25,13 +25,26 @@ DEFAULT_SHARE_LEVELS = 5
 """Levels of a discretised share in ``ppo``'s flat action (level ``l`` is the share ``(l + 1) / levels``)."""
 
 
+NETWORKS = ("mlp", "set")
+"""``mlp``: SB3's flat MLP; ``set``: one encoder shared by the users, pooled context, per-user heads
+(:mod:`rapgym.learning.set_policy`; its parameter count does not depend on the number of users)."""
+
+
 class NetArch(BaseModel):
-    """Policy network: hidden layer widths of the actor (``pi``) and the critic (``vf`` / ``qf``)."""
+    """Policy network: the flat MLP (``mlp``) or the per-user set network (``set``) and their widths."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    net_arch: list[int] = Field([128, 128], min_length=1, description="hidden layer widths, shared by actor and critic")
+    network: Literal["mlp", "set"] = Field("mlp", description="mlp: flat MLP; set: per-user encoder with pooled "
+                                                              "context and per-user heads (N-independent)")
+    net_arch: list[int] = Field([128, 128], min_length=1,
+                                description="hidden layer widths: of actor and critic (mlp); of the per-user encoder (set)")
     activation_fn: Literal["tanh", "relu"] = "tanh"
+    embed_dim: int = Field(64, ge=1, le=4096, description="set: width of each user's embedding and latent")
+    pooling: Literal["mean", "max", "mean+max"] = Field("mean+max", description="set: pooling of the embeddings over users")
+    max_cuts: int | None = Field(None, ge=1, le=1024,
+                                 description="set: cut rows of the per-user input (largest Kmax + 1 it will run on); "
+                                             "null: the training scenario's")
 
 
 class _Common(BaseModel):
@@ -53,6 +66,14 @@ class _Common(BaseModel):
     eval_episodes: int = Field(4, ge=1, description="held-out episodes per evaluation")
     checkpoint_freq: int = Field(20000, ge=1, description="environment steps between checkpoints (summed over envs)")
     log_interval_steps: int = Field(1000, ge=1, description="environment steps between TensorBoard env-metric points")
+
+    @model_validator(mode="after")
+    def _set_network_raw_obs(self) -> _Common:
+        if self.policy_kwargs.network == "set" and self.normalize_obs:
+            raise ValueError("key 'policy_kwargs.network' set needs key 'normalize_obs' false (VecNormalize keeps one "
+                             "mean per flat entry, which ties the model to the number of users; the flat observation "
+                             "is already O(1))")
+        return self
 
 
 class _PPOKeys(_Common):

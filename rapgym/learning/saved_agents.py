@@ -36,7 +36,7 @@ from rapgym.learning.encodings import ENCODINGS, encoding, share_levels_of
 from rapgym.learning.models import load_model, require_train_extra
 from rapgym.learning.run_folder import read_run_config, vecnormalize_path
 
-__all__ = ["SB3Agent", "find_vecnormalize", "load_agent", "parse_saved_agent_spec", "register_saved_agents",
+__all__ = ["SB3Agent", "check_scenario_fits", "find_vecnormalize", "load_agent", "parse_saved_agent_spec", "register_saved_agents",
            "saved_agent_resolver"]
 
 _ENCODED_SPEC = re.compile(r"^(?P<path>.+\.zip):(?P<algo>[^,]*)(?:,(?P<options>.*))?$")
@@ -126,13 +126,15 @@ def load_agent(model_path: str | Path, env: gym.Env, device: str = "cpu", name: 
     (e.g. by RL-Zoo); when ``None`` both come from the ``config.yml`` of the run that saved it (``train.py``).
     ``threads`` sets torch's (process-wide) CPU threads unless ``None``: one step of these small MLPs is
     ~6 ms on one thread and up to 10x slower with two threads on a busy 2-core machine. ``name`` defaults
-    to ``<algo>:<run folder>/<model stem>``.
+    to ``<algo>:<run folder>/<model stem>``. A set network (``policy_kwargs.network: set``) is rebuilt on
+    ``env``'s spaces, so an agent trained at one number of users runs at another.
 
     Raises:
         MissingDependencyError: torch or SB3 is missing (the ``train`` extra).
         FileNotFoundError: the model, or (``algo=None``) its run's ``config.yml``, is missing.
         HyperparamsError: unknown ``algo``.
-        PolicyError: the model does not fit ``env`` with that encoding.
+        PolicyError: the model does not fit ``env`` with that encoding, or its run trained on other ``bits`` or
+            another ``history`` (the message names both sides).
     """
     require_train_extra()
     import torch
@@ -146,19 +148,59 @@ def load_agent(model_path: str | Path, env: gym.Env, device: str = "cpu", name: 
         config = read_run_config(path)
         algo = config["algo"]
         share_levels = share_levels_of(config.get("hyperparams", {}))
-    encoding(algo)  # validates algo before loading
+        check_scenario_fits(config.get("scenario_config", {}), env, str(path))
+    action_encoding = encoding(algo)  # validates algo before loading
     try:
         model = load_model(algo, path, device)
     except (AttributeError, KeyError, RuntimeError, ValueError) as exc:  # SB3 on a zip of another algorithm
         raise PolicyError(f"saved agent {str(path)!r} does not load as the {algo!r} encoding's model "
                           f"({type(exc).__name__}: {exc}); another encoding?") from None
+    levels = DEFAULT_SHARE_LEVELS if share_levels is None else share_levels
+    if _is_set_network(model):
+        model = _rebuild_for_env(model, algo, path, device, env, action_encoding.build(env.unwrapped, levels))
     stats = find_vecnormalize(path)
     normalizer = None
     if stats is not None:
         with stats.open("rb") as handle:
             normalizer = pickle.load(handle)
-    levels = DEFAULT_SHARE_LEVELS if share_levels is None else share_levels
     return SB3Agent(model, algo, env, normalizer, levels, name or f"{algo}:{policy_label(str(path))}")
+
+
+def check_scenario_fits(trained: dict[str, Any], env: gym.Env, agent: str) -> None:
+    """Check that the scenario a run trained on (its ``config.yml`` ``scenario_config``) encodes observations
+    and bit widths as ``env`` does: the same ``bits`` (index ``j`` of the action means the same width) and
+    ``history`` (bandwidth slots per user).
+
+    Raises:
+        PolicyError: a field differs, naming it and both values.
+    """
+    config = env.unwrapped.config
+    for field in ("bits", "history"):
+        if field in trained and list(np.atleast_1d(trained[field])) != list(np.atleast_1d(getattr(config, field))):
+            raise PolicyError(f"saved agent {agent!r} was trained with {field} {trained[field]}; this env's scenario "
+                              f"has {field} {getattr(config, field)} (its observations and actions mean other things)")
+
+
+def _is_set_network(model: Any) -> bool:
+    from rapgym.learning.set_policy import SetActorCriticPolicy
+
+    return isinstance(model.policy, SetActorCriticPolicy)
+
+
+def _rebuild_for_env(model: Any, algo: str, path: Path, device: str, env: gym.Env, decoder: gym.ActionWrapper) -> Any:
+    """A set-network model rebuilt on ``env``'s flat spaces (its weights do not depend on the number of users).
+
+    Raises:
+        PolicyError: the network cannot read this env's observation or emit its action (another history, bit
+            widths, more cuts than it was built for), naming both sides.
+    """
+    observation_space = NormalizedFlatObservation(env.unwrapped).observation_space
+    if model.observation_space == observation_space and model.action_space == decoder.action_space:
+        return model
+    try:
+        return load_model(algo, path, device, observation_space, decoder.action_space)
+    except PolicyError as exc:
+        raise PolicyError(f"saved agent {str(path)!r} does not fit this env: {exc}") from None
 
 
 def parse_saved_agent_spec(spec: str) -> tuple[Path, str | None, int | None] | None:
