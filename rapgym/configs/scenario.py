@@ -12,8 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from rapgym.errors import ProfileError, ScenarioError, TraceError, UnknownFieldError
 from rapgym.profiles.library import available_clouds, available_devices, available_models, is_profile_file, load_profile
 from rapgym.profiles.profile import DNNProfile
-from rapgym.traces.sets import TraceSet
-from rapgym.traces.sources import check_uplink_source, source_names
+from rapgym.traces.sources import TRACES, check_uplink_source, real_traces, source_names
 
 __all__ = ["LIST_BOUNDS", "MAX_EPISODE_TASKS", "ScenarioConfig", "available_scenarios", "load_scenario"]
 
@@ -44,7 +43,8 @@ class ScenarioConfig(BaseModel):
     rewards, per-task arrays) stays finite and fits in memory. Names are checked when the config is
     built: ``models``, ``device`` and ``cloud`` against :mod:`rapgym.profiles.library` (a model may also be the
     path of a profile JSON, which must load), ``uplink`` and ``uplink_params`` against
-    :mod:`rapgym.traces.sources`, and ``trace_dir`` needs a ``calibrated:<set>`` uplink.
+    :mod:`rapgym.traces.sources`; ``trace_dir`` goes with the ``traces`` uplink (your own files, read as its
+    ``uplink_params`` say) or a ``calibrated:<set>`` one, and its ``trace_split`` is loaded and must hold a trace.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -64,9 +64,9 @@ class ScenarioConfig(BaseModel):
     bits: list[int] = Field([32, 16, 8, 4, 2], min_length=1, description="selectable bit widths of the crossing tensor")
     arrival: Literal["periodic", "poisson"] = "periodic"
     fps: list[float] = Field([10.0], min_length=1, description="task rate per user, frames/s, cycled, in [1e-6, 1e4]")
-    uplink: str = Field("gauss-markov", description="uplink source: stable, gauss-markov or calibrated:<set>")
+    uplink: str = Field("gauss-markov", description="uplink source: stable, gauss-markov, calibrated:<set> or traces (the files of trace_dir)")
     uplink_params: dict[str, Any] = Field(default_factory=dict, description="parameters of the uplink source")
-    trace_dir: str | None = Field(None, description="directory or glob of real traces; replaces the generator")
+    trace_dir: str | None = Field(None, description="directory or glob of trace files, for uplink 'traces' (or 'calibrated:<set>': replaces the generator)")
     trace_split: Literal["train", "test", "all"] = Field("train", description="split of trace_dir: train, test or all (every file)")
     shared_uplink: bool = Field(False, description="all users share one uplink cell (uplink_share action)")
     rtt_s: float = Field(0.02, ge=0, le=10, description="round-trip time, s")
@@ -127,25 +127,28 @@ class ScenarioConfig(BaseModel):
 
     @field_validator("trace_dir")
     @classmethod
-    def _trace_dir_needs_calibrated(cls, v: str | None, info: ValidationInfo) -> str | None:
+    def _trace_dir_needs_a_trace_source(cls, v: str | None, info: ValidationInfo) -> str | None:
         uplink = info.data.get("uplink")
-        if v is not None and uplink is not None and not uplink.startswith("calibrated:"):
-            allowed = ", ".join(name for name in source_names() if name.startswith("calibrated:"))
-            raise ScenarioError(f"trace_dir needs a calibrated uplink source, got uplink={uplink!r}; allowed: {allowed}")
+        if v is not None and uplink is not None and uplink != TRACES and not uplink.startswith("calibrated:"):
+            allowed = ", ".join(name for name in source_names() if name == TRACES or name.startswith("calibrated:"))
+            raise ScenarioError(f"trace_dir needs a calibrated uplink source or {TRACES!r}, got uplink={uplink!r}; allowed: {allowed}")
         return v
 
     @model_validator(mode="after")
     def _trace_split_not_empty(self) -> ScenarioConfig:
         if self.trace_dir is None:
+            if self.uplink == TRACES:
+                raise ScenarioError(f"field 'trace_dir': uplink {TRACES!r} needs trace_dir, a folder or glob of trace files")
             return self
+        options = tuple(sorted(check_uplink_source(TRACES, dict(self.uplink_params)).items())) if self.uplink == TRACES else ()
         try:
-            files = TraceSet(self.trace_dir).files(self.trace_split)
+            traces = real_traces(self.trace_dir, self.trace_split, options)
         except TraceError as exc:
             raise ScenarioError(f"field 'trace_dir': {exc}") from None
-        if not files:
-            raise ScenarioError(f"field 'trace_dir': {self.trace_dir!r} has no file in the trace_split={self.trace_split!r} "
-                                "split (file i is a test file when i % 5 == 0, so the train split needs at least 2 "
-                                "files); add files or use trace_split='test'")
+        if not traces:
+            raise ScenarioError(f"field 'trace_dir': {self.trace_dir!r} has no trace in the trace_split={self.trace_split!r} "
+                                "split (trace i is a test trace when i % 5 == 0, so the train split needs at least 2 "
+                                "traces); add traces or use trace_split='test' or 'all'")
         return self
 
     @model_validator(mode="after")
@@ -196,6 +199,19 @@ def _format_validation_error(name: str, exc: ValidationError) -> str:
     return f"invalid scenario {name!r}: " + "; ".join(lines)
 
 
+def _own_traces(data: dict[str, Any], overrides: dict[str, Any]) -> None:
+    """Apply ``overrides`` to ``data``; a ``trace_dir`` override on a scenario whose uplink is a generator selects
+    the ``traces`` source, and a switch to ``traces`` drops the former source's ``uplink_params`` (unless the
+    overrides set them too), so that ``trace_dir=DIR`` alone plays a preset on your own traces."""
+    before = str(data.get("uplink", ScenarioConfig.model_fields["uplink"].default))
+    data.update(overrides)
+    if (overrides.get("trace_dir") is not None and "uplink" not in overrides and before != TRACES
+            and not before.startswith("calibrated:")):
+        data["uplink"] = TRACES
+    if data.get("uplink") == TRACES and before != TRACES and "uplink_params" not in overrides:
+        data["uplink_params"] = {}
+
+
 def load_scenario(scenario: str | dict[str, Any] | ScenarioConfig = "default", **overrides: Any) -> ScenarioConfig:
     """Load a preset by name (or take a dict / config) and apply keyword overrides, validated.
 
@@ -219,7 +235,7 @@ def load_scenario(scenario: str | dict[str, Any] | ScenarioConfig = "default", *
         name = scenario
     else:
         raise ScenarioError(f"scenario must be a preset name, a dict or a ScenarioConfig, got {type(scenario).__name__}")
-    data.update(overrides)
+    _own_traces(data, overrides)
     unknown = sorted(set(data) - set(ScenarioConfig.model_fields))
     if unknown:
         raise UnknownFieldError(f"invalid scenario {name!r}: unknown field {unknown[0]!r} (unexpected keyword argument "

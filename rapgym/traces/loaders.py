@@ -16,11 +16,17 @@ from the first timestamp, at most :data:`MAX_SAMPLES` Mahimahi bins. Supported l
   (headers, reconnect text, empty rows) are skipped, one sample per row, every 1 s.
 - ``gnettrack``: G-NetTrack Pro CSV (Irish 5G set), ``DL_bitrate`` or ``UL_bitrate`` in kbit/s; rows
   sharing a second are averaged and each second holds until the next logged one (gaps held).
-- ``csv``: a generic CSV with a header and named time and throughput columns.
+- ``csv``: a generic CSV with a header; ``json``: a list of records, a dict of arrays or a list of runs. Time and
+  throughput columns named or found by their header, rate units, ISO 8601 date-times and several runs in one
+  file (a run column): :mod:`rapgym.traces.tabular`.
+
+:func:`load_traces` returns every trace of a file (a CSV or JSON file may hold several runs);
+:func:`load_trace` the one trace of a file.
 """
 
 from __future__ import annotations
 
+import csv
 import math
 import re
 from collections.abc import Callable
@@ -31,10 +37,12 @@ from typing import NamedTuple
 import numpy as np
 
 from rapgym.errors import TraceError
+from rapgym.traces.tabular import RATE_UNITS_MBPS, find_columns, load_csv_traces, load_json_traces
 from rapgym.traces.trace import MAX_PERIOD_S, MAX_RATE_MBPS, MBIT, BandwidthTrace
 from rapgym.traces.trace_file import csv_rows, parse_float, read_lines, trace_from_times
 
-__all__ = ["FORMATS", "MAX_SAMPLES", "GNetTrackTrace", "detect_format", "load_csv", "load_gnettrack", "load_mahimahi", "load_nyu_mets", "load_trace", "load_two_column"]
+__all__ = ["FORMATS", "FORMAT_OPTIONS", "MAX_SAMPLES", "GNetTrackTrace", "detect_format", "load_csv", "load_gnettrack", "load_mahimahi",
+           "load_nyu_mets", "load_trace", "load_traces", "load_two_column"]
 
 MAX_SAMPLES = 10_000_000
 """Most Mahimahi bins in one trace (a far timestamp or a tiny ``interval_s`` would need more memory)."""
@@ -45,20 +53,17 @@ MAHIMAHI_PACKET_BITS = 1500 * 8
 NYU_UNITS_MBPS = {"Mbits/sec": 1.0, "Kbits/sec": 1e-3, "bits/sec": 1e-6}
 """NYU-METS rate units and their factor to Mbit/s."""
 
-RATE_UNITS_MBPS = {"bps": 1e-6, "kbps": 1e-3, "Mbps": 1.0, "Gbps": 1e3}
-"""Rate units accepted by :func:`load_csv` and their factor to Mbit/s."""
-
-TIME_UNITS_S = {"s": 1.0, "ms": 1e-3}
-"""Time units accepted by :func:`load_csv` and their factor to seconds."""
-
 _UNIT_LIKE = re.compile(r"^[A-Za-z]*bits/sec$")
 _MILLISECONDS = re.compile(r"^[0-9]{1,15}$")
 """A Mahimahi timestamp: ASCII digits only (``str.isdigit`` also takes ``'²'``), at most 15 of them."""
 
 
-def load_two_column(path: str | Path) -> BandwidthTrace:
-    """Load ``t_seconds throughput_Mbps`` rows (space or tab separated; regular or irregular times)."""
+def load_two_column(path: str | Path, rate_unit: str = "Mbps") -> BandwidthTrace:
+    """Load ``t_seconds throughput`` rows (space or tab separated; regular or irregular times), the throughput in
+    ``rate_unit`` (a key of :data:`~rapgym.traces.tabular.RATE_UNITS_MBPS`)."""
     path = Path(path)
+    if rate_unit not in RATE_UNITS_MBPS:
+        raise TraceError(f"{path}: unknown rate unit {rate_unit!r}; allowed: {list(RATE_UNITS_MBPS)}")
     times, rates, lines = [], [], []
     for number, line in enumerate(read_lines(path), start=1):
         fields = line.split()
@@ -73,7 +78,7 @@ def load_two_column(path: str | Path) -> BandwidthTrace:
         if not (math.isfinite(t) and math.isfinite(r)):
             raise TraceError(f"{path}:{number}: non-finite value: {line[:60]!r}")
         times.append(t)
-        rates.append(r)
+        rates.append(r * RATE_UNITS_MBPS[rate_unit])
         lines.append(number)
     if not times:
         raise TraceError(f"{path}: empty file (no samples)")
@@ -177,32 +182,36 @@ def load_gnettrack(path: str | Path, direction: str = "dl") -> GNetTrackTrace:
     return GNetTrackTrace(trace, np.array(modes)[uniq_last])
 
 
-def load_csv(path: str | Path, time_col: str, rate_col: str, rate_unit: str = "Mbps", time_unit: str = "s") -> BandwidthTrace:
-    """Load a CSV with a header, a time column (``time_unit`` ``s`` or ``ms``) and a throughput column (``rate_unit``)."""
-    path = Path(path)
-    if rate_unit not in RATE_UNITS_MBPS:
-        raise TraceError(f"{path}: unknown rate unit {rate_unit!r}; allowed: {sorted(RATE_UNITS_MBPS)}")
-    if time_unit not in TIME_UNITS_S:
-        raise TraceError(f"{path}: unknown time unit {time_unit!r}; allowed: {sorted(TIME_UNITS_S)}")
-    rows, header = csv_rows(path, (time_col, rate_col))
-    times, rates, lines = [], [], []
-    for number, row in rows:
-        times.append(parse_float(path, number, row[header[time_col]], time_col) * TIME_UNITS_S[time_unit])
-        rates.append(parse_float(path, number, row[header[rate_col]], rate_col) * RATE_UNITS_MBPS[rate_unit])
-        lines.append(number)
-    if not times:
-        raise TraceError(f"{path}: empty file (no data rows)")
-    return trace_from_times(path, np.array(times), np.array(rates), np.array(lines))
+def load_csv(path: str | Path, time_col: str | None = None, rate_col: str | None = None, rate_unit: str | None = None,
+             time_unit: str | None = None) -> BandwidthTrace:
+    """Load a CSV with a header, a time column (``time_unit`` ``s`` or ``ms``) and a throughput column (``rate_unit``);
+    columns and units not given are found by name (:mod:`rapgym.traces.tabular`)."""
+    return _one(path, load_csv_traces(path, time_col, rate_col, rate_unit, time_unit))
 
 
-FORMATS: dict[str, Callable[..., BandwidthTrace]] = {
-    "two_column": load_two_column,
-    "mahimahi": load_mahimahi,
-    "nyu_mets": load_nyu_mets,
-    "gnettrack": lambda path, **kw: load_gnettrack(path, **kw).trace,
-    "csv": load_csv,
+FORMATS: dict[str, Callable[..., list[BandwidthTrace]]] = {
+    "two_column": lambda path, **kw: [load_two_column(path, **kw)],
+    "mahimahi": lambda path, **kw: [load_mahimahi(path, **kw)],
+    "nyu_mets": lambda path: [load_nyu_mets(path)],
+    "gnettrack": lambda path, **kw: [load_gnettrack(path, **kw).trace],
+    "csv": load_csv_traces,
+    "json": load_json_traces,
 }
-"""Loader of each format name accepted by :func:`load_trace` (``gnettrack`` returns the trace only)."""
+"""Format name -> loader of every trace of a file (``gnettrack`` returns the traces only), for :func:`load_traces`."""
+
+_TABLE_OPTIONS = ("time_col", "rate_col", "rate_unit", "time_unit", "run_col")
+FORMAT_OPTIONS: dict[str, tuple[str, ...]] = {
+    "two_column": ("rate_unit",), "mahimahi": ("interval_s",), "nyu_mets": (), "gnettrack": ("direction",),
+    "csv": _TABLE_OPTIONS, "json": _TABLE_OPTIONS,
+}
+"""Format name -> the loader options it takes."""
+
+
+def _one(path: str | Path, traces: list[BandwidthTrace]) -> BandwidthTrace:
+    if len(traces) != 1:
+        raise TraceError(f"{path}: holds {len(traces)} runs ({', '.join(t.name for t in traces[:5])}, ...); load them "
+                         "with load_traces")
+    return traces[0]
 
 
 def detect_format(path: str | Path) -> str:
@@ -217,15 +226,34 @@ def detect_format(path: str | Path) -> str:
         return "nyu_mets"
     if all(line.isdigit() for line in head[:10]):
         return "mahimahi"
+    if head[0][0] in "[{":
+        return "json"
     if len(head[0].split()) == 2 and "," not in head[0]:
         return "two_column"
+    if "," in head[0]:
+        header = next(csv.reader(head[:1]))
+        try:
+            find_columns(f"{path}:1", [h.strip() for h in header])
+        except TraceError as exc:
+            raise TraceError(f"{exc}; or pass fmt= one of {sorted(FORMATS)}") from None
+        return "csv"
     raise TraceError(f"{path}:1: cannot detect the format; pass fmt= one of {sorted(FORMATS)}")
 
 
-def load_trace(path: str | Path, fmt: str = "auto", **options: object) -> BandwidthTrace:
-    """Load one trace file; ``fmt`` is a name in :data:`FORMATS` or ``"auto"`` (:func:`detect_format`)."""
+def load_traces(path: str | Path, fmt: str = "auto", **options: object) -> list[BandwidthTrace]:
+    """Every trace of one file; ``fmt`` is a name in :data:`FORMATS` or ``"auto"`` (:func:`detect_format`), and
+    ``options`` are those the format takes (:data:`FORMAT_OPTIONS`; ``None`` values are left out)."""
     if fmt == "auto":
         fmt = detect_format(path)
     if fmt not in FORMATS:
         raise TraceError(f"{path}: format {fmt!r} unknown; allowed: {['auto', *sorted(FORMATS)]}")
+    options = {k: v for k, v in options.items() if v is not None}
+    foreign = sorted(set(options) - set(FORMAT_OPTIONS[fmt]))
+    if foreign:
+        raise TraceError(f"{path}: format {fmt!r} takes no option {foreign}; it takes: {list(FORMAT_OPTIONS[fmt]) or 'none'}")
     return FORMATS[fmt](path, **options)
+
+
+def load_trace(path: str | Path, fmt: str = "auto", **options: object) -> BandwidthTrace:
+    """The one trace of a file (:func:`load_traces`; a file holding several runs is refused)."""
+    return _one(path, load_traces(path, fmt, **options))

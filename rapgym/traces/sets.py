@@ -9,57 +9,106 @@ data directory's README), and the file of fitted parameters of its calibrated ge
 from __future__ import annotations
 
 import glob
+import warnings
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import Path
 
+import numpy as np
+
 from rapgym.errors import TraceError
-from rapgym.traces.loaders import FORMATS, load_trace
+from rapgym.traces.loaders import FORMATS, load_traces
 from rapgym.traces.trace import BandwidthTrace
 
-__all__ = ["TRACE_SETS", "RealTraceSet", "TraceSet", "real_set"]
+__all__ = ["NON_TRACE_FILES", "TRACE_SETS", "RealTraceSet", "TraceFilesSkipped", "TraceSet", "real_set"]
+
+NON_TRACE_FILES = ("readme*", "license*", "licence*", "copying*", "notice*", "changelog*", "citation*", "authors*",
+                   "*.md", "*.rst", "*.pdf", "*.htm", "*.html", "*.py", "*.ipynb", "*.sh", "*.yml", "*.yaml", "*.toml",
+                   "*.cfg", "*.ini", "*.zip", "*.gz", "*.bz2", "*.xz", "*.tar", "*.7z", "*.png", "*.jpg", "*.jpeg",
+                   "*.gif", "*.svg")
+"""Name patterns (case ignored) of files a trace folder may hold beside its traces; they, hidden files and
+everything in a hidden folder are skipped (:class:`TraceFilesSkipped`)."""
+
+
+class TraceFilesSkipped(UserWarning):
+    """A trace folder or glob held non-trace files (:data:`NON_TRACE_FILES`, hidden files); the message lists them."""
+
+
+def _is_trace_file(path: Path, root: Path | None) -> bool:
+    parts = path.relative_to(root).parts if root is not None else (path.name,)
+    name = path.name.lower()
+    return not any(part.startswith(".") for part in parts) and not any(fnmatch(name, p) for p in NON_TRACE_FILES)
 
 
 class TraceSet:
-    """An ordered set of trace files with a deterministic train/test split by file.
+    """An ordered set of traces with a deterministic train/test split by trace.
 
-    ``source`` is a directory (every file below it, recursively, except hidden files and ``README*``) or a
-    glob pattern. Files are sorted by path; file ``i`` (0-based) is in the test split when
-    ``i % test_every == 0``, so a set of ``n >= 1`` files has ``ceil(n / test_every)`` test files and the
-    split does not depend on the machine or on hashing.
+    ``source`` is a directory (every file below it, recursively) or a glob pattern; files matching
+    :data:`NON_TRACE_FILES`, hidden files and hidden folders are skipped and listed in one
+    :class:`TraceFilesSkipped` warning. Files are sorted by path and each holds one trace or, for CSV and JSON,
+    one per run (:func:`~rapgym.traces.loaders.load_traces`, with ``fmt`` and ``options``). Trace ``i`` (0-based,
+    in that order) is in the test split when ``i % test_every == 0``, so a set of ``n >= 1`` traces has
+    ``ceil(n / test_every)`` test traces and the split does not depend on the machine or on hashing.
+
+    ``scale_to`` (Mbit/s) multiplies every rate by one factor so that the mean of the set, over all its traces,
+    is ``scale_to``: the mean of the traces' time-averaged rates, each trace weighted alike (a link draws a trace
+    uniformly and a uniform start in it). Train and test share the factor.
     """
 
     SPLITS = ("train", "test", "all")
 
-    def __init__(self, source: str | Path, fmt: str = "auto", test_every: int = 5, **options: object) -> None:
+    def __init__(self, source: str | Path, fmt: str = "auto", test_every: int = 5, scale_to: float | None = None,
+                 **options: object) -> None:
         if test_every < 2:
             raise TraceError(f"{source}: test_every must be >= 2, got {test_every}")
         if fmt != "auto" and fmt not in FORMATS:
             raise TraceError(f"{source}: format {fmt!r} unknown; allowed: {['auto', *sorted(FORMATS)]}")
+        if scale_to is not None and not (np.isfinite(scale_to) and scale_to > 0):
+            raise TraceError(f"{source}: scale_to must be a finite mean rate > 0 Mbit/s, got {scale_to}")
         root = Path(source)
         if root.is_dir():
-            files = [p for p in root.rglob("*") if p.is_file() and not p.name.startswith((".", "README"))]
+            found, base = [p for p in root.rglob("*") if p.is_file()], root
         else:
-            files = [Path(p) for p in glob.glob(str(source)) if Path(p).is_file()]
+            found, base = [Path(p) for p in glob.glob(str(source)) if Path(p).is_file()], None
+        files = [p for p in found if _is_trace_file(p, base)]
+        skipped = sorted(str(p.relative_to(root) if base is not None else p) for p in found if not _is_trace_file(p, base))
         if not files:
-            raise TraceError(f"{source}: no trace files found")
+            raise TraceError(f"{source}: no trace files found" + (f" (skipped non-trace files: {skipped[:10]})" if skipped else ""))
+        if skipped:
+            more = f" and {len(skipped) - 10} more" if len(skipped) > 10 else ""
+            warnings.warn(f"{source}: skipped {len(skipped)} non-trace file(s): {skipped[:10]}{more}", TraceFilesSkipped,
+                          stacklevel=2)
         self.source = str(source)
         self.files_all = sorted(files)
         self.fmt = fmt
         self.test_every = test_every
+        self.scale_to = scale_to
         self.options = options
 
-    def files(self, split: str = "all") -> list[Path]:
-        """Files of ``split`` (``"train"``, ``"test"`` or ``"all"``), sorted."""
+    def _check_split(self, split: str) -> None:
         if split not in self.SPLITS:
             raise TraceError(f"{self.source}: split {split!r} unknown; allowed: {list(self.SPLITS)}")
+
+    def files(self, split: str = "all") -> list[Path]:
+        """Files of ``split`` (``"train"``, ``"test"`` or ``"all"``), sorted, split by file (the split of
+        :meth:`traces` when every file holds one trace, as in every shipped real set)."""
+        self._check_split(split)
         if split == "all":
             return list(self.files_all)
         want_test = split == "test"
         return [p for i, p in enumerate(self.files_all) if (i % self.test_every == 0) == want_test]
 
     def traces(self, split: str = "all") -> list[BandwidthTrace]:
-        """Load every trace of ``split``."""
-        return [load_trace(p, self.fmt, **self.options) for p in self.files(split)]
+        """Load every trace of ``split`` (rescaled when ``scale_to`` is set)."""
+        self._check_split(split)
+        every = [t for p in self.files_all for t in load_traces(p, self.fmt, **self.options)]
+        chosen = every if split == "all" else [t for i, t in enumerate(every) if (i % self.test_every == 0) == (split == "test")]
+        if self.scale_to is None:
+            return chosen
+        mean = float(np.mean([t.mean_mbps for t in every]))
+        if mean <= 0:
+            raise TraceError(f"{self.source}: scale_to={self.scale_to}: the traces' mean rate is 0, nothing to scale")
+        return [BandwidthTrace(t.edges, t.rates_mbps * (self.scale_to / mean), t.name) for t in chosen]
 
 
 @dataclass(frozen=True)

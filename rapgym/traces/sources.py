@@ -10,6 +10,13 @@
 - ``"calibrated:<set>"`` for each set in :data:`rapgym.traces.sets.TRACE_SETS` (parameter
   ``interval_s``). With ``trace_dir`` (a directory or glob read as a :class:`~rapgym.traces.sets.TraceSet`)
   the links get real traces of that set's ``split`` instead, picked uniformly at random with replacement.
+- ``"traces"``: your own trace files, from ``trace_dir`` (required), picked the same way; its parameters
+  (:data:`TRACE_OPTIONS`, all optional) say how to read them: ``format`` (``auto`` or a name of
+  :data:`rapgym.traces.loaders.FORMATS`), ``time_col``, ``rate_col``, ``run_col`` (CSV and JSON columns),
+  ``unit`` (the rate unit, :data:`rapgym.traces.tabular.RATE_UNITS_MBPS`), ``time_unit`` (``s`` or ``ms``) and
+  ``scale_to`` (rescale the set to this mean, Mbit/s; :class:`~rapgym.traces.sets.TraceSet`).
+
+The simulator starts each link at a random offset in its trace (``docs/model.md`` §2), real traces included.
 
 A generated trace covers ``duration_s`` seconds, but at most :data:`MAX_PERIOD_SAMPLES` samples: a longer
 episode wraps around that period, so its memory does not grow with the episode; a sample is held for
@@ -25,17 +32,19 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from rapgym.errors import ScenarioError
 from rapgym.traces.generators import gauss_markov_rates, load_params, num_steps, simulate, stable_rates
+from rapgym.traces.loaders import FORMATS
 from rapgym.traces.sets import TRACE_SETS, TraceSet
+from rapgym.traces.tabular import RATE_UNITS_MBPS, TIME_UNITS_S
 from rapgym.traces.trace import MBIT, BandwidthTrace
 
-__all__ = ["MAX_PERIOD_SAMPLES", "PARAM_BOUNDS", "SOURCE_DEFAULTS", "PackedTraces", "check_uplink_source", "draw_uplink", "make_uplink_traces",
-           "source_names"]
+__all__ = ["MAX_PERIOD_SAMPLES", "PARAM_BOUNDS", "SOURCE_DEFAULTS", "TRACES", "TRACE_OPTIONS", "PackedTraces", "check_uplink_source",
+           "draw_uplink", "make_uplink_traces", "real_traces", "source_names"]
 
 MAX_PERIOD_SAMPLES = 65_536
 """Most samples per generated link: the period of a generated trace is at most this many ``interval_s`` steps."""
@@ -45,17 +54,54 @@ SOURCE_DEFAULTS: dict[str, dict[str, float]] = {
     "gauss-markov": {"mean_mbps": 10.0, "cv": 0.3, "rho": 0.9, "outage_rate_per_s": 0.01, "outage_mean_s": 2.0, "interval_s": 1.0},
     **{f"calibrated:{name}": {"interval_s": 1.0} for name in TRACE_SETS},
 }
-"""Source name -> its parameters with their defaults (rates in Mbit/s, times in seconds)."""
+"""Generator source name -> its parameters with their defaults (rates in Mbit/s, times in seconds)."""
+
+TRACES = "traces"
+"""The source of your own trace files (``trace_dir``), read as its parameters :data:`TRACE_OPTIONS` say."""
+
+TRACE_OPTIONS: dict[str, str] = {"format": "fmt", "time_col": "time_col", "rate_col": "rate_col", "run_col": "run_col",
+                                 "unit": "rate_unit", "time_unit": "time_unit", "scale_to": "scale_to"}
+"""Parameter of the ``traces`` source -> the :class:`~rapgym.traces.sets.TraceSet` or loader option it sets."""
+
+SCALE_TO_MAX_MBPS = 1e4
+"""Largest ``scale_to``, Mbit/s (the bound of a generator's ``mean_mbps``)."""
 
 
 def source_names() -> list[str]:
     """All source names accepted by :func:`make_uplink_traces`."""
-    return list(SOURCE_DEFAULTS)
+    return [*SOURCE_DEFAULTS, TRACES]
 
 
 @lru_cache(maxsize=16)
-def _real_traces(trace_dir: str, split: str) -> tuple[BandwidthTrace, ...]:
-    return tuple(TraceSet(trace_dir).traces(split))
+def real_traces(trace_dir: str, split: str, options: tuple[tuple[str, Any], ...] = ()) -> tuple[BandwidthTrace, ...]:
+    """The traces of ``split`` of the set ``trace_dir``, read with the ``traces`` source's ``options`` (checked
+    ``(parameter, value)`` pairs of :data:`TRACE_OPTIONS`); cached per process."""
+    kw = {TRACE_OPTIONS[key]: value for key, value in options}
+    return tuple(TraceSet(trace_dir, fmt=kw.pop("fmt", "auto"), scale_to=kw.pop("scale_to", None), **kw).traces(split))
+
+
+def _check_trace_options(params: dict[str, Any]) -> dict[str, Any]:
+    """Validated parameters of the ``traces`` source (no defaults: an absent option is found from the files)."""
+    unknown = sorted(map(str, set(params) - set(TRACE_OPTIONS)))
+    if unknown:
+        raise ScenarioError(f"uplink source {TRACES!r}: unknown parameter(s) {unknown}; allowed: {list(TRACE_OPTIONS)}")
+    choices = {"format": ["auto", *FORMATS], "unit": list(RATE_UNITS_MBPS), "time_unit": list(TIME_UNITS_S)}
+    p: dict[str, Any] = {}
+    for key, value in params.items():
+        if key == "scale_to":
+            try:
+                p[key] = float(value)
+            except (TypeError, ValueError, OverflowError):
+                raise ScenarioError(f"uplink source {TRACES!r}: scale_to must be a number (Mbit/s), got {str(value)[:40]!r}") from None
+            if not (math.isfinite(p[key]) and 0 < p[key] <= SCALE_TO_MAX_MBPS):
+                raise ScenarioError(f"uplink source {TRACES!r}: scale_to must be in (0, {SCALE_TO_MAX_MBPS:g}] Mbit/s, got {p[key]}")
+        elif key in choices and value not in choices[key]:
+            raise ScenarioError(f"uplink source {TRACES!r}: {key} {value!r} unknown; allowed: {choices[key]}")
+        elif not isinstance(value, str) or not value:
+            raise ScenarioError(f"uplink source {TRACES!r}: {key} must be a non-empty string (a column name), got {value!r}")
+        else:
+            p[key] = value
+    return p
 
 
 PARAM_BOUNDS: dict[str, tuple[float, float]] = {
@@ -68,13 +114,16 @@ PARAM_BOUNDS: dict[str, tuple[float, float]] = {
 outage lengths drawn in steps."""
 
 
-def check_uplink_source(source: str, params: dict[str, float]) -> dict[str, float]:
+def check_uplink_source(source: str, params: dict[str, Any]) -> dict[str, Any]:
     """Validated parameters of ``source`` with defaults filled in; :class:`~rapgym.errors.ScenarioError` names a bad
-    name or parameter (the scenario fields ``uplink`` and ``uplink_params``) and its range (:data:`PARAM_BOUNDS`)."""
-    if source not in SOURCE_DEFAULTS:
+    name or parameter (the scenario fields ``uplink`` and ``uplink_params``) and its range (:data:`PARAM_BOUNDS`,
+    the allowed names of the ``traces`` source's options)."""
+    if source not in source_names():
         raise ScenarioError(f"uplink source {source!r} unknown; allowed: {source_names()}")
     if not isinstance(params, dict):
         raise ScenarioError(f"uplink source {source!r}: parameters must be a dict, got {type(params).__name__}")
+    if source == TRACES:
+        return _check_trace_options(params)
     defaults = SOURCE_DEFAULTS[source]
     unknown = sorted(map(str, set(params) - set(defaults)))
     if unknown:
@@ -136,17 +185,19 @@ class PackedTraces(NamedTuple):
                 for i, name in enumerate(self.names)]
 
 
-def draw_uplink(source: str, rng: np.random.Generator, num_links: int, duration_s: float, params: dict[str, float],
+def draw_uplink(source: str, rng: np.random.Generator, num_links: int, duration_s: float, params: dict[str, Any],
                 trace_dir: str | None = None, split: str = "train") -> PackedTraces:
     """``num_links`` uplink traces covering ``duration_s`` seconds from ``source`` (see the module docstring), packed."""
     p = check_uplink_source(source, params)
     if num_links < 1 or not (math.isfinite(duration_s) and duration_s > 0):
         raise ScenarioError(f"num_links must be >= 1 and duration_s > 0, got {num_links} and {duration_s}")
     if trace_dir is not None:
-        if not source.startswith("calibrated:"):
-            raise ScenarioError(f"trace_dir is only allowed with a 'calibrated:<set>' source, got {source!r}")
-        real = _real_traces(str(trace_dir), split)
+        if source != TRACES and not source.startswith("calibrated:"):
+            raise ScenarioError(f"trace_dir is only allowed with the {TRACES!r} or a 'calibrated:<set>' source, got {source!r}")
+        real = real_traces(str(trace_dir), split, tuple(sorted(p.items())) if source == TRACES else ())
         return PackedTraces.from_traces([real[i] for i in rng.integers(0, len(real), size=num_links)])
+    if source == TRACES:
+        raise ScenarioError(f"uplink source {TRACES!r} needs trace_dir (a folder or glob of trace files)")
     interval = p["interval_s"]
     n = min(num_steps(duration_s, interval), MAX_PERIOD_SAMPLES)
     if source.startswith("calibrated:"):
@@ -160,6 +211,6 @@ def draw_uplink(source: str, rng: np.random.Generator, num_links: int, duration_
 
 
 def make_uplink_traces(source: str, rng: np.random.Generator, num_links: int, duration_s: float,
-                       params: dict[str, float], trace_dir: str | None = None, split: str = "train") -> list[BandwidthTrace]:
+                       params: dict[str, Any], trace_dir: str | None = None, split: str = "train") -> list[BandwidthTrace]:
     """The traces of :func:`draw_uplink` as :class:`BandwidthTrace` objects."""
     return draw_uplink(source, rng, num_links, duration_s, params, trace_dir, split).traces()

@@ -37,36 +37,39 @@ def read_lines(path: Path) -> list[str]:
     return text.splitlines()
 
 
-def trace_from_times(path: Path, times_s: np.ndarray, rates: np.ndarray, lines: np.ndarray, last_hold_s: float | None = None) -> BandwidthTrace:
-    """Piecewise-constant trace from sample times in seconds (duplicates averaged).
+def trace_from_times(path: Path, times_s: np.ndarray, rates: np.ndarray, lines: np.ndarray, last_hold_s: float | None = None,
+                     name: str | None = None, where: str = "") -> BandwidthTrace:
+    """Piecewise-constant trace from sample times in seconds (duplicates averaged), named ``name`` (default: the
+    file name).
 
     The last sample holds for ``last_hold_s`` seconds, by default the median gap between distinct times
-    (1 s for a single sample).
+    (1 s for a single sample). Errors name ``path`` and ``where`` + the entry of ``lines`` at fault (``where`` is
+    ``""`` for 1-based line numbers, ``"record "`` for JSON record indices).
     """
     back = np.flatnonzero(np.diff(times_s) < 0)
     if back.size:
-        raise TraceError(f"{path}:{lines[back[0] + 1]}: timestamp {times_s[back[0] + 1]} goes backwards (previous {times_s[back[0]]})")
+        raise TraceError(f"{path}:{where}{lines[back[0] + 1]}: timestamp {times_s[back[0] + 1]} goes backwards (previous {times_s[back[0]]})")
     neg = np.flatnonzero(rates < 0)
     if neg.size:
-        raise TraceError(f"{path}:{lines[neg[0]]}: negative throughput {rates[neg[0]]}")
+        raise TraceError(f"{path}:{where}{lines[neg[0]]}: negative throughput {rates[neg[0]]}")
     high = np.flatnonzero(rates > MAX_RATE_MBPS)
     if high.size:
-        raise TraceError(f"{path}:{lines[high[0]]}: throughput {rates[high[0]]:g} Mbit/s; at most {MAX_RATE_MBPS:g} "
+        raise TraceError(f"{path}:{where}{lines[high[0]]}: throughput {rates[high[0]]:g} Mbit/s; at most {MAX_RATE_MBPS:g} "
                          "(MAX_RATE_MBPS)")
     huge = np.flatnonzero(np.abs(times_s) > MAX_TIMESTAMP_S)
     if huge.size:
-        raise TraceError(f"{path}:{lines[huge[0]]}: timestamp {times_s[huge[0]]:g} s; at most {MAX_TIMESTAMP_S:g} in "
+        raise TraceError(f"{path}:{where}{lines[huge[0]]}: timestamp {times_s[huge[0]]:g} s; at most {MAX_TIMESTAMP_S:g} in "
                          "absolute value (MAX_TIMESTAMP_S)")
     far = np.flatnonzero(times_s - times_s[0] > MAX_PERIOD_S - 1.0)
     if far.size:
-        raise TraceError(f"{path}:{lines[far[0]]}: timestamp {times_s[far[0]]:g} s lies {times_s[far[0]] - times_s[0]:g} s "
+        raise TraceError(f"{path}:{where}{lines[far[0]]}: timestamp {times_s[far[0]]:g} s lies {times_s[far[0]] - times_s[0]:g} s "
                          f"after the first; a trace may span at most {MAX_PERIOD_S:g} s (MAX_PERIOD_S)")
     uniq, inverse = np.unique(times_s, return_inverse=True)
     means = np.bincount(inverse, weights=rates) / np.bincount(inverse)
     hold = last_hold_s if last_hold_s is not None else (float(np.median(np.diff(uniq))) if uniq.size > 1 else 1.0)
     edges = np.append(uniq, uniq[-1] + hold) - uniq[0]
     try:
-        return BandwidthTrace(edges, means, path.name)
+        return BandwidthTrace(edges, means, path.name if name is None else name)
     except TraceError as exc:  # e.g. timestamps too close together to stay distinct in float64
         raise TraceError(f"{path}: {exc}") from None
 
@@ -87,7 +90,7 @@ def csv_rows(path: Path, required: tuple[str, ...]) -> tuple[Iterator[tuple[int,
         raise TraceError(f"{path}:1: missing column(s) {missing}; header has {sorted(header)}")
     if len(rows) < 2:
         raise TraceError(f"{path}: empty file (header only)")
-    last = max(header[c] for c in required)
+    last = max((header[c] for c in required), default=-1)
 
     def data() -> Iterator[tuple[int, list[str]]]:
         for number, row in enumerate(rows[1:], start=2):

@@ -23,7 +23,8 @@ BAD_NAMES = [
     ({"models": ["resnet18", "lenet"]}, "models", available_models()),
     ({"device": "toaster"}, "device", available_devices()),
     ({"cloud": "mainframe"}, "cloud", available_clouds()),
-    ({"trace_dir": "/data/traces"}, "trace_dir", [s for s in source_names() if s.startswith("calibrated:")]),
+    ({"uplink": "stable", "uplink_params": {}, "trace_dir": "/data/traces"}, "trace_dir",
+     [s for s in source_names() if s == "traces" or s.startswith("calibrated:")]),
 ]
 
 

@@ -74,7 +74,7 @@ def test_env_at_the_lower_bounds_runs_cleanly() -> None:
 
 def test_trace_dir_with_an_empty_split_is_refused_at_make(tmp_path) -> None:
     (tmp_path / "only.txt").write_text("0 1.0\n1 2.0\n")  # one file: the test split, so no train file
-    with pytest.raises(ScenarioError, match="trace_dir.*no file in the trace_split='train' split"):
+    with pytest.raises(ScenarioError, match="trace_dir.*no trace in the trace_split='train' split"):
         MultiUserEndCloudEnv("default", uplink="calibrated:lumos5g_4g", uplink_params={}, trace_dir=str(tmp_path))
     env = MultiUserEndCloudEnv("default", uplink="calibrated:lumos5g_4g", uplink_params={}, trace_dir=str(tmp_path),
                                trace_split="test", num_users=2, episode_slots=5)
