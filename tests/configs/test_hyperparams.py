@@ -14,6 +14,13 @@ def test_packaged_files_validate(algo):
     assert load_hyperparams(algo, "default").n_envs >= 1
 
 
+@pytest.mark.parametrize("algo", ALGOS)
+def test_packaged_files_keep_the_flat_mlp_and_the_set_network_is_one_override_away(algo):
+    assert load_hyperparams(algo, "default").policy_kwargs.network == "mlp"
+    hp = load_hyperparams(algo, "default", parse_overrides(["policy_kwargs.network=set", "normalize_obs=false"]))
+    assert hp.policy_kwargs.network == "set" and hp.policy_kwargs.net_arch == load_hyperparams(algo, "default").policy_kwargs.net_arch
+
+
 @pytest.mark.parametrize(("overrides", "key"), [({"lerning_rate": 1e-3}, "lerning_rate"), ({"n_steps": 0}, "n_steps"),
                                                 ({"policy_kwargs": {"net_arch": []}}, "policy_kwargs.net_arch"),
                                                 ({"vec_env": "threads"}, "vec_env")])
