@@ -4,12 +4,15 @@
     rapgym-benchmark --quick --report /tmp/quick/RESULTS.md         # the smoke version (under a minute)
     rapgym-benchmark --policy mypkg.mymodule:MyPolicy --report mine/RESULTS.md
     rapgym-benchmark --agents leaderboard/hybrid-warmstart/s0/best_model.zip --report ...
+    rapgym-benchmark --traces my_traces/ --unit kbps --split all --presets default --report mine/RESULTS.md
 
 The protocol (``rapgym.evaluation.suite_protocol``): every preset on its generator and on its real-trace test
 split where the shared data is present, N in {1, 4, 8, 16}, every reference policy, fixed test seeds. The run
 folder (``--out``) keeps one file per finished cell, so an interrupted run resumes where it stopped (with the
 same settings; other settings are refused). Cells run in ``--workers`` local processes, or on Ray with
-``--ray-address`` (the ``ray`` extra); the numbers are the same either way.
+``--ray-address`` (the ``ray`` extra); the numbers are the same either way. ``--traces DIR`` plays every preset
+on your own trace files instead of its generator and real-trace split (:mod:`rapgym.cli.trace_args`: format,
+columns, unit, ``--scale-to``, ``--split``, default ``test``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from rapgym.cli.trace_args import add_trace_arguments, trace_overrides
 from rapgym.configs.scenario import available_scenarios
 from rapgym.errors import RapgymError
 from rapgym.evaluation.suite import run_suite
@@ -65,9 +69,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--ray-address", default=None, metavar="ADDR",
                         help="run the cells on Ray (an address, or 'local' to start one here)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_trace_arguments(parser, default_split="test")
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error(f"--workers must be >= 1, got {args.workers}")
+    overrides = trace_overrides(parser, args)
+    args.own_traces = {k: overrides[k] for k in ("trace_dir", "trace_split", "uplink_params")} if overrides else {}
+    if args.own_traces and args.leaderboard is not None:
+        parser.error("--leaderboard ranks the fixed protocol; it does not take --traces")
     return args
 
 
@@ -97,7 +106,7 @@ def protocol_from_args(args: argparse.Namespace) -> Protocol:
     policies = tuple(args.policies if args.policies is not None else SUITE_POLICIES) + tuple(args.extra)
     agents = _agent_targets(args.agents) if args.agents else {}
     return Protocol(policies=policies, agents=agents, real_traces=not args.no_real_traces,
-                    plugins=(SAVED_AGENTS_PLUGIN,) if agents else (), **base)
+                    plugins=(SAVED_AGENTS_PLUGIN,) if agents else (), own_traces=args.own_traces, **base)
 
 
 def _command(argv: list[str] | None) -> str:

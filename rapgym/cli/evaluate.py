@@ -3,6 +3,7 @@
     python evaluate.py --scenario default --policies rap jm-mpra neurosurgeon --seeds 0 1 2 --episode-slots 200 --out results/
     python evaluate.py --agents runs/x/best_model.zip --policies jm-mpra rap neurosurgeon \
         --scenarios default unstable-lte --seeds 0 1 2 3 4 --plots --out results/
+    python evaluate.py --scenario default --policies rap jm-mpra --traces my_traces/ --unit kbps --split all --seeds 0 1 2
 
 Policy specs take options as ``name:key=value,...`` (values as YAML, e.g. ``rap:b0_mbps=4,estimator=ewma``).
 ``--out`` gets ``comparison.csv``, ``comparison.md`` and ``episodes.csv``; ``--plots`` adds the latency CDF per
@@ -10,7 +11,9 @@ policy and one episode's per-user cut/bits against bandwidth (needs matplotlib);
 ``.gif``) writes the env's rendering of that episode (:mod:`rapgym.evaluation.video`, the ``video`` extra).
 Saved agents (``--agents``) need the ``rapgym[train]`` extra; one saved without ``train.py``'s ``config.yml``
 (e.g. by RL-Zoo) names its encoding, ``PATH.zip:ppo`` or ``--agent-encoding ppo``
-(:mod:`rapgym.learning.saved_agents`). The work is done by :func:`rapgym.evaluation.comparison.compare`.
+(:mod:`rapgym.learning.saved_agents`). ``--traces DIR`` plays the scenarios on your own trace files (the
+``traces`` uplink source, each link from a random start in a trace; :mod:`rapgym.cli.trace_args` for the reading
+options and ``--split``, default ``test``). The work is done by :func:`rapgym.evaluation.comparison.compare`.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
+from rapgym.cli.trace_args import add_trace_arguments, trace_overrides
 from rapgym.configs.hyperparams import ALGOS
 from rapgym.configs.overrides import parse_overrides
 from rapgym.configs.scenario import available_scenarios, load_scenario
@@ -67,6 +71,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "and the --plot-seed (needs the video extra)")
     parser.add_argument("--out", type=Path, default=None,
                         help="output directory: comparison.csv, comparison.md, episodes.csv (and the plots)")
+    add_trace_arguments(parser, default_split="test")
     args = parser.parse_args(argv)
     if not args.policies and not args.agents:
         parser.error("the following arguments are required: --policies (or --agents)")
@@ -87,6 +92,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             overrides["num_users"] = args.num_users
         if args.episode_slots is not None:
             overrides["episode_slots"] = args.episode_slots
+        overrides.update(trace_overrides(parser, args))
         for scenario in args.scenarios:
             load_scenario(scenario, **overrides)
     except ScenarioError as exc:

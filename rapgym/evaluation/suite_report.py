@@ -144,6 +144,17 @@ def _full_tables(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     return lines
 
 
+def _bandwidth_sources(settings: Mapping[str, Any], missing_real_sets: Sequence[str]) -> str:
+    """What the protocol line says about the bandwidth: the real-trace test splits, or the user's own traces."""
+    own = settings.get("own_traces")
+    if own:
+        read = ", ".join(f"{k}={v}" for k, v in own["uplink_params"].items()) or "format and columns auto-detected"
+        return (f"on your own traces `{own['trace_dir']}` (split {own['trace_split']}; {read}) in place of the "
+                "generators and the real-trace splits")
+    return (f"the real-trace test split of {', '.join(settings['real_sets']) or 'none'}"
+            + (f" (skipped, shared data absent: {', '.join(missing_real_sets)})" if missing_real_sets else ""))
+
+
 def write_report(results: Sequence[Mapping[str, Any]], report: Path, ctx: ReportContext, plots: bool = True) -> None:
     """Write ``report`` (markdown) and, in ``<report dir>/results/``, ``results.csv`` and (with ``plots``) the
     figures ``latency_cdf.png``, ``pareto.png`` and ``rank_heatmap.png``."""
@@ -170,8 +181,7 @@ def write_report(results: Sequence[Mapping[str, Any]], report: Path, ctx: Report
         "# rapgym benchmark results", "",
         f"Made by `{ctx.command}` on {ctx.date} on {_machine()}. Wall time of the run: "
         f"{ctx.wall_s / 60:.1f} min ({cell_s / 60:.1f} min of cell time in the worker processes).", "",
-        f"Protocol: presets {', '.join(s['presets'])}; the real-trace test split of {', '.join(s['real_sets']) or 'none'}"
-        + (f" (skipped, shared data absent: {', '.join(ctx.missing_real_sets)})" if ctx.missing_real_sets else "")
+        f"Protocol: presets {', '.join(s['presets'])}; " + _bandwidth_sources(s, ctx.missing_real_sets)
         + f"; N ∈ {{{', '.join(map(str, s['users']))}}}; {s['episodes']} episodes of {s['episode_slots']} slots per "
         f"cell, test seeds {seeds}; policies {', '.join(s['policies'])}"
         + (f"; agents {', '.join(s['agents'])}" if s["agents"] else "") + ". "
