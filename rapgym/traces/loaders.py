@@ -214,8 +214,9 @@ def _one(path: str | Path, traces: list[BandwidthTrace]) -> BandwidthTrace:
     return traces[0]
 
 
-def detect_format(path: str | Path) -> str:
-    """Guess a file's format from its first non-empty lines (see the module docstring for the layouts)."""
+def detect_format(path: str | Path, time_col: str | None = None, rate_col: str | None = None) -> str:
+    """Guess a file's format from its first non-empty lines (see the module docstring for the layouts); a CSV's
+    header must hold a time and a throughput column, ``time_col`` and ``rate_col`` when given."""
     path = Path(path)
     head = [line.strip() for line in read_lines(path)[:50] if line.strip()]
     if not head:
@@ -233,7 +234,7 @@ def detect_format(path: str | Path) -> str:
     if "," in head[0]:
         header = next(csv.reader(head[:1]))
         try:
-            find_columns(f"{path}:1", [h.strip() for h in header])
+            find_columns(f"{path}:1", [h.strip() for h in header], time_col, rate_col)
         except TraceError as exc:
             raise TraceError(f"{exc}; or pass fmt= one of {sorted(FORMATS)}") from None
         return "csv"
@@ -243,11 +244,11 @@ def detect_format(path: str | Path) -> str:
 def load_traces(path: str | Path, fmt: str = "auto", **options: object) -> list[BandwidthTrace]:
     """Every trace of one file; ``fmt`` is a name in :data:`FORMATS` or ``"auto"`` (:func:`detect_format`), and
     ``options`` are those the format takes (:data:`FORMAT_OPTIONS`; ``None`` values are left out)."""
+    options = {k: v for k, v in options.items() if v is not None}
     if fmt == "auto":
-        fmt = detect_format(path)
+        fmt = detect_format(path, *(str(options[k]) if k in options else None for k in ("time_col", "rate_col")))
     if fmt not in FORMATS:
         raise TraceError(f"{path}: format {fmt!r} unknown; allowed: {['auto', *sorted(FORMATS)]}")
-    options = {k: v for k, v in options.items() if v is not None}
     foreign = sorted(set(options) - set(FORMAT_OPTIONS[fmt]))
     if foreign:
         raise TraceError(f"{path}: format {fmt!r} takes no option {foreign}; it takes: {list(FORMAT_OPTIONS[fmt]) or 'none'}")
