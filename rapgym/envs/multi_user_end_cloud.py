@@ -189,14 +189,13 @@ class MultiUserEndCloudEnv(gym.Env):
         if self.sim.slot >= self.config.episode_slots:
             raise RuntimeError("step() called after the episode was truncated; call reset()")
         split, bits, compute, uplink = self._parse_action(action)
-        slot_start = self.sim.cursor.copy()
         stats = self.sim.step(split, bits, compute, uplink)
         dt = self.config.dt_s
         reward = -stats.cost_sum / stats.tasks if stats.tasks > 0 else 0.0
         self._cloud_load = stats.cloud_work_s / dt
         self._return += reward
         self._last_action = (split, bits)
-        info = slot_info(stats, dt, self._cloud_load, sim=self.sim, slot_start=slot_start)
+        info = slot_info(stats, dt, self._cloud_load, sim=self.sim)
         truncated = self.sim.slot >= self.config.episode_slots
         if truncated:
             info[EPISODE_KEY] = self.episode_summary()

@@ -12,7 +12,6 @@ import numpy as np
 from numba import njit
 
 from rapgym.sim.batch import SimulatorBatch
-from rapgym.sim.cost import task_cost
 from rapgym.sim.layout import (
     STAT_ACCURACY_SUM,
     STAT_COMPLETED,
@@ -38,39 +37,13 @@ USER_KEYS = ("user_tasks", "user_cost", "user_mean_latency_s", "user_dropped", "
 
 
 @njit(cache=True)
-def _user_rows(start: np.ndarray, stop: np.ndarray, latency: np.ndarray, acc_loss: np.ndarray, deadline: np.ndarray,
-               latency_ref_s: float, acc_weight: float, miss_penalty: float, drop_penalty: float,
-               counts: np.ndarray, means: np.ndarray) -> None:
-    """Fill the zeroed ``(3, N)`` counts (tasks, drops, misses) and ``(2, N)`` means (cost, latency of the completed)
-    of each user's tasks ``start[i]:stop[i]`` (outputs allocated by the caller: cheaper than returning arrays)."""
-    for i in range(start.shape[0]):
-        for j in range(start[i], stop[i]):
-            lat = latency[j]
-            drop = lat < 0.0
-            counts[0, i] += 1
-            means[0, i] += task_cost(lat, acc_loss[j], deadline[i], drop, latency_ref_s, acc_weight, miss_penalty,
-                                     drop_penalty)
-            if drop:
-                counts[1, i] += 1
-            else:
-                means[1, i] += lat
-                if lat > deadline[i]:
-                    counts[2, i] += 1
-        if counts[0, i] > 0:
-            means[0, i] /= counts[0, i]
-        if counts[0, i] > counts[1, i]:
-            means[1, i] /= counts[0, i] - counts[1, i]
-
-
-@njit(cache=True)
-def _batch_slot_rows(active: np.ndarray, stats: np.ndarray, cloud_load: np.ndarray, dt_s: float, start: np.ndarray,
-                     stop: np.ndarray, latency: np.ndarray, acc_loss: np.ndarray, deadline: np.ndarray,
-                     latency_ref_s: float, acc_weight: float, miss_penalty: float, drop_penalty: float,
-                     slot_counts: np.ndarray, slot_values: np.ndarray, counts: np.ndarray, means: np.ndarray) -> None:
+def _batch_slot_rows(active: np.ndarray, stats: np.ndarray, cloud_load: np.ndarray, dt_s: float,
+                     user_counts: np.ndarray, user_means: np.ndarray, slot_counts: np.ndarray, slot_values: np.ndarray,
+                     counts: np.ndarray, means: np.ndarray) -> None:
     """:func:`slot_info` of every ``active`` copy ``m`` (row ``m`` of the ``(M, NUM_STATS)`` stats, ``(M,)`` cloud
-    loads, ``(M, N)`` cursors and ``(M, T)`` task arrays), the same arithmetic in the same order, into the zeroed
+    loads, ``(M, 3, N)`` and ``(M, 2, N)`` per-user outcomes of the kernel), the same arithmetic, into the zeroed
     ``(4, M)`` counts (:data:`_SLOT_COUNT_KEYS`), ``(5, M)`` values (:data:`_SLOT_VALUE_KEYS`) and the per-user
-    ``(3, M, N)`` counts and ``(2, M, N)`` means of :func:`_user_rows`."""
+    ``(3, M, N)`` counts and ``(2, M, N)`` means."""
     for m in range(active.shape[0]):
         if not active[m]:
             continue
@@ -85,36 +58,31 @@ def _batch_slot_rows(active: np.ndarray, stats: np.ndarray, cloud_load: np.ndarr
         slot_values[2, m] = row[STAT_ACCURACY_SUM] / completed if completed > 0 else 0.0
         slot_values[3, m] = cloud_load[m]
         slot_values[4, m] = row[STAT_UPLINK_BITS] / dt_s / 1e6
-        _user_rows(start[m], stop[m], latency[m], acc_loss[m], deadline, latency_ref_s, acc_weight, miss_penalty,
-                   drop_penalty, counts[:, m, :], means[:, m, :])
+        counts[:, m, :] = user_counts[m]
+        means[:, m, :] = user_means[m]
 
 
 _SLOT_COUNT_KEYS = ("tasks", "completed", "dropped", "deadline_misses")
 _SLOT_VALUE_KEYS = ("mean_latency_s", "max_latency_s", "mean_accuracy", "cloud_load", "uplink_mbps")
 
 
-def user_outcomes(sim: Simulator, slot_start: np.ndarray) -> dict[str, np.ndarray]:
-    """Per-user outcomes of the tasks dispatched since the cursors were ``slot_start`` (a copy of
-    ``sim.cursor`` taken before the step), each ``(N,)``:
+def user_outcomes(sim: Simulator) -> dict[str, np.ndarray]:
+    """Per-user outcomes of the simulator's last step (the kernel's :attr:`Simulator.user_counts` and
+    :attr:`Simulator.user_means`, copied), each ``(N,)``:
 
     ``user_tasks`` (tasks that arrived), ``user_cost`` (mean cost of the user's tasks, the env's cost model;
     0 if none, so ``-user_cost`` is the user's own reward), ``user_mean_latency_s`` (completed tasks, s; 0 if
     none), ``user_dropped`` and ``user_deadline_misses`` (counts).
     """
-    cfg = sim.config
-    n = slot_start.shape[0]
-    counts, means = np.zeros((3, n), np.int64), np.zeros((2, n))
-    _user_rows(slot_start, sim.cursor, sim.task_latency, sim.task_acc_loss, sim.deadline, cfg.latency_ref_s,
-                   cfg.acc_weight, cfg.miss_penalty, cfg.drop_penalty, counts, means)
+    counts, means = sim.user_counts.copy(), sim.user_means.copy()
     return {"user_tasks": counts[0], "user_cost": means[0], "user_mean_latency_s": means[1], "user_dropped": counts[1],
             "user_deadline_misses": counts[2]}
 
 
-def slot_info(stats: SlotStats, dt_s: float, cloud_load: float, *, sim: Simulator | None = None,
-              slot_start: np.ndarray | None = None) -> dict[str, Any]:
+def slot_info(stats: SlotStats, dt_s: float, cloud_load: float, *, sim: Simulator | None = None) -> dict[str, Any]:
     """The ``info`` of one slot: task counts, mean / max latency (s), mean accuracy (%), cloud load (offered
-    work / slot length, unclipped) and the uplink throughput of the slot (Mbit/s); given ``sim`` and the
-    cursors at the slot start, also the per-user outcomes of :func:`user_outcomes`."""
+    work / slot length, unclipped) and the uplink throughput of the slot (Mbit/s); given the ``sim`` that just
+    stepped, also the per-user outcomes of :func:`user_outcomes`."""
     completed = stats.completed
     info: dict[str, Any] = {
         "tasks": int(stats.tasks),
@@ -127,24 +95,21 @@ def slot_info(stats: SlotStats, dt_s: float, cloud_load: float, *, sim: Simulato
         "cloud_load": cloud_load,
         "uplink_mbps": stats.uplink_bits / dt_s / 1e6,
     }
-    if sim is not None and slot_start is not None:
-        info.update(user_outcomes(sim, slot_start))
+    if sim is not None:
+        info.update(user_outcomes(sim))
     return info
 
 
-def batch_slot_info(batch: SimulatorBatch, active: np.ndarray, slot_start: np.ndarray, cloud_load: np.ndarray
-                    ) -> dict[str, np.ndarray]:
+def batch_slot_info(batch: SimulatorBatch, active: np.ndarray, cloud_load: np.ndarray) -> dict[str, np.ndarray]:
     """The vector ``info`` of one :meth:`SimulatorBatch.step`: :func:`slot_info` of every ``active`` copy (with
-    its per-user outcomes since the ``(M, N)`` cursors ``slot_start``), batched the way Gymnasium's vector envs
-    batch infos: per key an ``(M,)`` (``(M, N)`` per user) array, zero in the rows of inactive copies, and a
-    ``_key`` mask of the active copies. One vectorised pass and one compiled call for all copies."""
-    cfg = batch.config
-    m, n = slot_start.shape
+    its per-user outcomes), batched the way Gymnasium's vector envs batch infos: per key an ``(M,)`` (``(M, N)``
+    per user) array, zero in the rows of inactive copies, and a ``_key`` mask of the active copies. One compiled
+    call for all copies."""
+    m, n = batch.num_copies, batch.config.num_users
     slot_counts, slot_values = np.zeros((4, m), np.int64), np.zeros((5, m))
     counts, means = np.zeros((3, m, n), np.int64), np.zeros((2, m, n))
-    _batch_slot_rows(active, batch.stats, cloud_load, cfg.dt_s, slot_start, batch.cursor, batch.task_latency,
-                     batch.task_acc_loss, batch.model.deadline_s, cfg.latency_ref_s, cfg.acc_weight, cfg.miss_penalty,
-                     cfg.drop_penalty, slot_counts, slot_values, counts, means)
+    _batch_slot_rows(active, batch.stats, cloud_load, batch.config.dt_s, batch.user_counts, batch.user_means,
+                     slot_counts, slot_values, counts, means)
     values = (*slot_counts, *slot_values, counts[0], means[0], means[1], counts[1], counts[2])
     masks = np.repeat(active[None, :], len(values), axis=0)  # one row per key: Gymnasium's masks are separate arrays
     info: dict[str, np.ndarray] = {}

@@ -107,7 +107,6 @@ class MultiUserEndCloudVectorEnv(gym.vector.VectorEnv):
             uplink = self._ones
         resetting = self._autoreset.copy()
         stepping = ~resetting
-        slot_start = self.batch.cursor.copy()
         self.batch.step(stepping, split, bits, compute, uplink)
         stats = self.batch.stats
         tasks = stats[:, STAT_TASKS]
@@ -115,7 +114,7 @@ class MultiUserEndCloudVectorEnv(gym.vector.VectorEnv):
         self._cloud_load = np.where(stepping, stats[:, STAT_CLOUD_WORK_S] / cfg.dt_s, self._cloud_load)
         self._returns += rewards
         truncated = stepping & (self.batch.slots >= cfg.episode_slots)
-        infos: dict[str, Any] = batch_slot_info(self.batch, stepping, slot_start, self._cloud_load) if stepping.any() else {}
+        infos: dict[str, Any] = batch_slot_info(self.batch, stepping, self._cloud_load) if stepping.any() else {}
         if truncated.any():
             rows = np.flatnonzero(truncated)
             summaries = [episode_summary(self.batch.simulator(k), float(self._returns[k])) for k in rows]

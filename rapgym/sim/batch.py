@@ -37,6 +37,8 @@ class SimulatorBatch:
         slots: ``(M,)`` current slot of each copy (:meth:`simulator` copies it into the copy's ``slot``).
         stats: ``(M, NUM_STATS)`` slot aggregates of the last :meth:`step` (positions ``STAT_*``).
         backlog: ``(M, N, 3)`` float32 remaining work per stage at the end of each copy's last slot, s.
+        user_counts: ``(M, 3, N)`` each copy's :attr:`Simulator.user_counts` of its last step.
+        user_means: ``(M, 2, N)`` each copy's :attr:`Simulator.user_means` of its last step.
     """
 
     def __init__(self, config: ScenarioConfig, num_copies: int, profiles: Sequence[DNNProfile] | None = None) -> None:
@@ -50,6 +52,8 @@ class SimulatorBatch:
         self.stats = np.zeros((m, NUM_STATS))
         self.shares = np.zeros((m, 2, n))
         self.backlog = np.zeros((m, n, NUM_STAGES), dtype=np.float32)
+        self.user_counts = np.zeros((m, 3, n), dtype=np.int64)
+        self.user_means = np.zeros((m, 2, n))
         links = self._sims[0].num_links
         self._draws = EpisodeDraw(np.zeros((m, 0)), np.zeros((m, n + 1), dtype=np.int64), np.zeros((m, n)),
                                   np.zeros((m, 0)), np.zeros((m, 0)), np.zeros((m, 0)),
@@ -117,7 +121,7 @@ class SimulatorBatch:
             EpisodeDraw(d.arr_t[m, :tasks], d.arr_ptr[m], d.trace_offset[m], d.tr_edges[m, :edges], d.tr_cum[m, :edges],
                         d.tr_rates[m, :rates], d.tr_ptr[m]),
             QueueState(q.cursor[m], q.free_at[m], q.task_latency[m, :tasks], q.task_acc_loss[m, :tasks]),
-            SlotOutputs(self.stats[m], self.shares[m], self.backlog[m]))
+            SlotOutputs(self.stats[m], self.shares[m], self.backlog[m], self.user_counts[m], self.user_means[m]))
 
     def _fit(self, draw: EpisodeDraw) -> None:
         """Grow the padded rows so ``draw`` fits (every copy moves to the new arrays, keeping its values)."""
@@ -142,7 +146,8 @@ class SimulatorBatch:
         """
         status, copy = pipeline.run_slots(self.slots * self.config.dt_s, self.config.dt_s, active, self.model,
                                           self._draws, split, bits_idx, compute_share, uplink_share, self._queues,
-                                          SlotOutputs(self.stats, self.shares, self.backlog))
+                                          SlotOutputs(self.stats, self.shares, self.backlog, self.user_counts,
+                                                      self.user_means))
         if status != pipeline.STATUS_OK:
             raise self._sims[copy].action_error(status, f"copy {copy}: ")
         self.slots += active

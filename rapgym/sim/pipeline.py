@@ -121,6 +121,11 @@ class SlotOutputs(NamedTuple):
     """``(2, N)`` the normalised compute and uplink shares used."""
     backlog: np.ndarray
     """``(N, 3)`` remaining work of each stage at the slot end, s (any float dtype)."""
+    user_counts: np.ndarray
+    """``(3, N)`` int64 per user: tasks that arrived in the slot, of them dropped, of them completed over the deadline."""
+    user_means: np.ndarray
+    """``(2, N)`` per user: mean cost of the slot's tasks (0 if none), mean latency of its completed tasks (s, 0 if
+    none)."""
 
 
 @njit(cache=True, inline="always")
@@ -206,6 +211,9 @@ def run_slot(t0: float, t1: float, model: SystemModel, draw: EpisodeDraw, split:
         cl_free = state[i, STAGE_CLOUD]
         x_free = capacity_at(edges, cum, rates, up_free + off) if up else 0.0
         j = queues.cursor[i]
+        first = j
+        drops, misses = 0, 0
+        cost_sum, latency_sum = 0.0, 0.0
         end = draw.arr_ptr[i + 1]
         while j < end and arr_t[j] < t1:
             a = arr_t[j]
@@ -225,9 +233,11 @@ def run_slot(t0: float, t1: float, model: SystemModel, draw: EpisodeDraw, split:
             if latency > model.max_backlog_s:
                 queues.task_latency[j] = -1.0
                 queues.task_acc_loss[j] = 0.0
-                stats[STAT_COST_SUM] += task_cost(0.0, 0.0, 0.0, True, model.latency_ref_s, model.acc_weight,
-                                                  model.miss_penalty, model.drop_penalty)
+                cost = task_cost(0.0, 0.0, 0.0, True, model.latency_ref_s, model.acc_weight, model.miss_penalty,
+                                 model.drop_penalty)
+                stats[STAT_COST_SUM] += cost
                 stats[STAT_DROPPED] += 1.0
+                drops += 1
             else:
                 dev_free = dev_done
                 if up:
@@ -239,17 +249,27 @@ def run_slot(t0: float, t1: float, model: SystemModel, draw: EpisodeDraw, split:
                     stats[STAT_UPLINK_BITS] += bits * out.shares[1, i]
                 queues.task_latency[j] = latency
                 queues.task_acc_loss[j] = acc_loss
-                stats[STAT_COST_SUM] += task_cost(latency, acc_loss, model.deadline_s[i], False, model.latency_ref_s,
-                                                  model.acc_weight, model.miss_penalty, model.drop_penalty)
+                cost = task_cost(latency, acc_loss, model.deadline_s[i], False, model.latency_ref_s, model.acc_weight,
+                                 model.miss_penalty, model.drop_penalty)
+                stats[STAT_COST_SUM] += cost
                 stats[STAT_LATENCY_SUM] += latency
                 stats[STAT_ACC_LOSS_SUM] += acc_loss
                 stats[STAT_COMPLETED] += 1.0
+                latency_sum += latency
                 if latency > model.deadline_s[i]:
                     stats[STAT_MISSED] += 1.0
+                    misses += 1
                 stats[STAT_LATENCY_MAX] = max(stats[STAT_LATENCY_MAX], latency)
                 stats[STAT_ACCURACY_SUM] += model.base_accuracy[i] - acc_loss
+            cost_sum += cost
             j += 1
         queues.cursor[i] = j
+        tasks = j - first
+        out.user_counts[0, i] = tasks
+        out.user_counts[1, i] = drops
+        out.user_counts[2, i] = misses
+        out.user_means[0, i] = cost_sum / tasks if tasks > 0 else 0.0
+        out.user_means[1, i] = latency_sum / (tasks - drops) if tasks > drops else 0.0
         state[i, STAGE_DEVICE] = dev_free
         state[i, STAGE_UPLINK] = up_free
         state[i, STAGE_CLOUD] = cl_free
@@ -300,5 +320,5 @@ def run_slots(t0: np.ndarray, dt_s: float, active: np.ndarray, model: SystemMode
                                draws.tr_cum[m], draws.tr_rates[m], draws.tr_ptr[m])
             queue = QueueState(queues.cursor[m], queues.free_at[m], queues.task_latency[m], queues.task_acc_loss[m])
             run_slot(t0[m], t0[m] + dt_s, model, draw, split[m], bits_idx[m], compute_share[m], uplink_share[m], queue,
-                     SlotOutputs(out.stats[m], out.shares[m], out.backlog[m]))
+                     SlotOutputs(out.stats[m], out.shares[m], out.backlog[m], out.user_counts[m], out.user_means[m]))
     return STATUS_OK, -1

@@ -112,7 +112,8 @@ class Simulator:
             uplink_burst_bits=8.0 * config.uplink_burst_bytes)
         self.shares = np.zeros((2, n))
         self.backlog = np.zeros((n, NUM_STAGES), dtype=np.float32)
-        self._out = SlotOutputs(np.zeros(NUM_STATS), self.shares, self.backlog)
+        self._out = SlotOutputs(np.zeros(NUM_STATS), self.shares, self.backlog, np.zeros((3, n), dtype=np.int64),
+                                np.zeros((2, n)))
         self.slot = 0
 
     def __getstate__(self) -> dict:
@@ -216,6 +217,18 @@ class Simulator:
         return self._queues.cursor
 
     @property
+    def user_counts(self) -> np.ndarray:
+        """``(3, N)`` int64 per user of the last :meth:`step`: tasks that arrived, dropped, completed over the
+        deadline; overwritten by the next step (copy to keep)."""
+        return self._out.user_counts
+
+    @property
+    def user_means(self) -> np.ndarray:
+        """``(2, N)`` per user of the last :meth:`step`: mean cost of its tasks, mean latency of its completed tasks
+        (s; 0 where there are none); overwritten by the next step (copy to keep)."""
+        return self._out.user_means
+
+    @property
     def task_latency(self) -> np.ndarray:
         """Latency of each task of the episode (grouped by user, in arrival order), s; ``-1`` marks a drop."""
         return self._queues.task_latency
@@ -238,7 +251,12 @@ class Simulator:
         t0 = self.now_s
         args = (t0, t0 + self.config.dt_s, self._model, self._draw, split, bits_idx, compute_share, uplink_share,
                 self._queues, self._out)
-        key = tuple((a.dtype, a.flags.c_contiguous, a.flags.writeable, a.flags.aligned) for a in (split, bits_idx, compute_share, uplink_share))
+        # numba's array type: dtype, layout, writeable, aligned (flags.carray: C-contiguous, aligned and writeable)
+        if split.flags.carray and bits_idx.flags.carray and compute_share.flags.carray and uplink_share.flags.carray:
+            key: tuple = (split.dtype, bits_idx.dtype, compute_share.dtype, uplink_share.dtype)
+        else:
+            key = tuple((a.dtype, a.flags.c_contiguous, a.flags.writeable, a.flags.aligned)
+                        for a in (split, bits_idx, compute_share, uplink_share))
         kernel = self._kernels.get(key)
         if kernel is None:
             kernel = self._kernels[key] = pipeline.run_slot.compile(tuple(numba.typeof(a) for a in args))
@@ -261,7 +279,8 @@ class Simulator:
         q = self._queues
         scratch = QueueState(q.cursor.copy(), q.free_at.copy(), q.task_latency.copy(), q.task_acc_loss.copy())
         n = self.config.num_users
-        out = SlotOutputs(np.zeros(NUM_STATS), np.zeros((2, n)), np.zeros((n, NUM_STAGES)))
+        out = SlotOutputs(np.zeros(NUM_STATS), np.zeros((2, n)), np.zeros((n, NUM_STAGES)), np.zeros((3, n), dtype=np.int64),
+                          np.zeros((2, n)))
         t0 = self.now_s
         return pipeline.score_actions(t0, t0 + self.config.dt_s, self._model, self._draw, rows(split, np.int64),
                                       rows(bits_idx, np.int64), rows(compute_share, np.float64),
