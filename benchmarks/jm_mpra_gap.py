@@ -12,9 +12,9 @@ one that completes late near ``max_backlog_s = 2`` s (cost up to ``2 / 0.1 + 1 =
 oracle sometimes *overloads* a queue to have tasks dropped, which no latency-minimising solver does;
 that setting shows why the default is 30. Both decisions are scored by the simulator's own kernel
 (``Simulator.score_actions``, the env cost summed over the slot's tasks); the gap of an instance
-is ``cost(JM-MPRA) / cost(oracle) - 1``. JM-MPRA runs with its defaults and, to separate the solver from
-its weighting, with ``omega_form="constant"`` (omega = 1/2: the objective equals the env cost without
-the deadline term).
+is ``cost(JM-MPRA) / cost(oracle) - 1``. JM-MPRA runs with its defaults, without its single-user-move polish
+(``polish_max_users=0``: the rounds alone) and, to separate the solver from its weighting, with
+``omega_form="constant"`` (omega = 1/2: the objective equals the env cost without the deadline term).
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from rapgym.profiles.profile import DNNProfile
 from rapgym.traces.trace import BandwidthTrace
 
 BITS = (32, 16, 8, 4, 2)
-VARIANTS = {"jm-mpra (defaults)": {}, "jm-mpra (omega = 1/2)": {"omega_form": "constant"}}
+VARIANTS = {"jm-mpra (defaults)": {}, "jm-mpra (rounds only, no polish)": {"polish_max_users": 0},
+            "jm-mpra (omega = 1/2)": {"omega_form": "constant"}}
 
 
 def random_profile(rng: np.random.Generator) -> DNNProfile:
