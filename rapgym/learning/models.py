@@ -67,11 +67,9 @@ def _policy(algo: str, hp: Any, venv: Any) -> tuple[Any, dict[str, Any]]:
                               "activation_fn": {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}[net.activation_fn]}
     if net.network == "mlp":
         return "MlpPolicy", kwargs
-    from rapgym.learning.set_policy import SetActorCriticPolicy
+    from rapgym.learning.set_policy import SetActorCriticPolicy, SetSACPolicy
 
-    if algo == "sac":
-        raise HyperparamsError("key 'policy_kwargs.network': 'set' is not available for sac yet; allowed for sac: mlp")
-    return SetActorCriticPolicy, {**kwargs, **_set_network_kwargs(algo, hp, venv)}
+    return SetSACPolicy if algo == "sac" else SetActorCriticPolicy, {**kwargs, **_set_network_kwargs(algo, hp, venv)}
 
 
 def build_model(algo: str, hp: Any, venv: Any, seed: int, device: str,

@@ -182,9 +182,9 @@ def check_scenario_fits(trained: dict[str, Any], env: gym.Env, agent: str) -> No
 
 
 def _is_set_network(model: Any) -> bool:
-    from rapgym.learning.set_policy import SetActorCriticPolicy
+    from rapgym.learning.set_policy import SetActorCriticPolicy, SetSACPolicy
 
-    return isinstance(model.policy, SetActorCriticPolicy)
+    return isinstance(model.policy, SetActorCriticPolicy | SetSACPolicy)
 
 
 def _rebuild_for_env(model: Any, algo: str, path: Path, device: str, env: gym.Env, decoder: gym.ActionWrapper) -> Any:

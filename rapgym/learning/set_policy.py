@@ -42,13 +42,16 @@ from typing import Any
 import numpy as np
 import torch
 from gymnasium import spaces
-from stable_baselines3.common.policies import ActorCriticPolicy
+from stable_baselines3.common.distributions import SquashedDiagGaussianDistribution
+from stable_baselines3.common.policies import ActorCriticPolicy, BaseModel, BasePolicy
 from stable_baselines3.common.torch_layers import FlattenExtractor
+from stable_baselines3.sac.policies import SACPolicy
 from torch import nn
 
 from rapgym.errors import PolicyError
 
-__all__ = ["MASKED_LOGIT", "POOLINGS", "SetActorCriticPolicy", "UserLayout", "head_widths", "num_cuts_of"]
+__all__ = ["MASKED_LOGIT", "POOLINGS", "SetActor", "SetActorCriticPolicy", "SetCritic", "SetSACPolicy", "UserLayout",
+           "head_widths", "num_cuts_of"]
 
 MASKED_LOGIT = -1e8
 """Logit of a padded cut (SB3's ``MaskableCategorical`` uses the same value)."""
@@ -59,6 +62,10 @@ POOLINGS = ("mean", "max", "mean+max")
 QUEUE_STAGES = 3
 """Columns of the ``queue`` block (device, uplink, cloud backlog)."""
 
+
+
+LOG_STD_MIN, LOG_STD_MAX = -20, 2
+"""Clamp of SAC's log standard deviation (as SB3's :class:`~stable_baselines3.sac.policies.Actor`)."""
 
 
 def head_widths(algo: str, max_cuts: int, num_bits: int, share_levels: int, shared_uplink: bool) -> list[int]:
@@ -153,15 +160,16 @@ class SetEncoder(nn.Module):
         embed_dim: width of ``phi_i`` and ``psi_i``.
         pooling: one of :data:`POOLINGS`.
         activation: activation class.
+        per_user: whether to compute ``psi`` (actors); critics read the context only.
     """
 
     def __init__(self, user_dim: int, hidden: list[int], embed_dim: int, pooling: str,
-                 activation: type[nn.Module]) -> None:
+                 activation: type[nn.Module], per_user: bool = True) -> None:
         super().__init__()
         self.pooling = pooling
         self.phi = _mlp([user_dim, *hidden, embed_dim], activation)
         self.context_dim = embed_dim * (2 if pooling == "mean+max" else 1) + 1
-        self.psi = _mlp([embed_dim + self.context_dim, embed_dim], activation)
+        self.psi = _mlp([embed_dim + self.context_dim, embed_dim], activation) if per_user else None
 
     def pool(self, embedded: torch.Tensor, cloud_load: torch.Tensor) -> torch.Tensor:
         """``(B, context_dim)``: pooled ``(B, N, E)`` embeddings over users, then the cloud load."""
@@ -172,10 +180,12 @@ class SetEncoder(nn.Module):
             parts.append(embedded.amax(dim=1))
         return torch.cat([*parts, cloud_load], dim=-1)
 
-    def forward(self, users: torch.Tensor, cloud_load: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(psi (B, N, E), context (B, context_dim))`` of ``users (B, N, user_dim)``."""
+    def forward(self, users: torch.Tensor, cloud_load: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor]:
+        """``(psi (B, N, E) or None, context (B, context_dim))`` of ``users (B, N, user_dim)``."""
         embedded = self.phi(users)
         context = self.pool(embedded, cloud_load)
+        if self.psi is None:
+            return None, context
         expanded = context[:, None, :].expand(-1, users.shape[1], -1)
         return self.psi(torch.cat([embedded, expanded], dim=-1)), context
 
@@ -192,7 +202,7 @@ class _Extractor(nn.Module):
         super().__init__()
         self.layout = layout
         self.actor = SetEncoder(layout.user_dim, hidden, embed_dim, pooling, activation)
-        self.critic = SetEncoder(layout.user_dim, hidden, embed_dim, pooling, activation)
+        self.critic = SetEncoder(layout.user_dim, hidden, embed_dim, pooling, activation, per_user=False)
         self.value_head = _mlp([self.critic.context_dim, embed_dim], activation)
         self.latent_dim_pi = embed_dim + layout.max_cuts
         self.latent_dim_vf = embed_dim
@@ -319,3 +329,111 @@ class SetActorCriticPolicy(_SetMixin, ActorCriticPolicy):
             for module, gain in gains.items():
                 module.apply(lambda m, g=gain: self.init_weights(m, gain=g))
         self.optimizer = self.optimizer_class(self.parameters(), lr=lr_schedule(1), **self.optimizer_kwargs)
+
+
+class SetActor(BasePolicy):
+    """SAC's actor with the set network: a per-user mean and log std for each of the user's Box entries.
+
+    Same protocol as SB3's :class:`~stable_baselines3.sac.policies.Actor` (without gSDE): the squashed Gaussian's
+    parameters are emitted per user by shared heads and laid out field-major, like
+    :class:`~rapgym.envs.wrappers.BoxAction`.
+    """
+
+    def __init__(self, observation_space: spaces.Box, action_space: spaces.Box, layout: UserLayout, fields: int,
+                 hidden: list[int], embed_dim: int, pooling: str, activation_fn: type[nn.Module],
+                 features_extractor: nn.Module, normalize_images: bool = True) -> None:
+        super().__init__(observation_space, action_space, features_extractor=features_extractor,
+                         normalize_images=normalize_images, squash_output=True)
+        self.layout, self.use_sde = layout, False
+        self.encoder = SetEncoder(layout.user_dim, hidden, embed_dim, pooling, activation_fn)
+        self.mu = nn.Linear(embed_dim, fields)
+        self.log_std = nn.Linear(embed_dim, fields)
+        self.action_dist = SquashedDiagGaussianDistribution(int(np.prod(action_space.shape)))
+
+    def get_action_dist_params(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, dict[str, Any]]:
+        """``(mean, log_std, {})``, each ``(B, fields * N)`` in the flat action's field-major order."""
+        users, _, cloud_load = self.layout.split(self.extract_features(obs, self.features_extractor))
+        latent, _ = self.encoder(users, cloud_load)
+        mean = self.mu(latent).transpose(1, 2).flatten(1)
+        log_std = self.log_std(latent).transpose(1, 2).flatten(1)
+        return mean, torch.clamp(log_std, LOG_STD_MIN, LOG_STD_MAX), {}
+
+    def forward(self, obs: torch.Tensor, deterministic: bool = False) -> torch.Tensor:
+        mean, log_std, kwargs = self.get_action_dist_params(obs)
+        return self.action_dist.actions_from_params(mean, log_std, deterministic=deterministic, **kwargs)
+
+    def action_log_prob(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mean, log_std, kwargs = self.get_action_dist_params(obs)
+        return self.action_dist.log_prob_from_params(mean, log_std, **kwargs)
+
+    def _predict(self, observation: torch.Tensor, deterministic: bool = False) -> torch.Tensor:
+        return self(observation, deterministic)
+
+
+class SetCritic(BaseModel):
+    """SAC's ``n_critics`` Q networks with the set network: each encodes every user's features with that user's
+    action entries, pools over users (with the cloud load) and maps the context to ``Q``.
+
+    Same protocol as SB3's :class:`~stable_baselines3.common.policies.ContinuousCritic`.
+    """
+
+    def __init__(self, observation_space: spaces.Box, action_space: spaces.Box, layout: UserLayout, fields: int,
+                 hidden: list[int], embed_dim: int, pooling: str, activation_fn: type[nn.Module],
+                 features_extractor: nn.Module, n_critics: int = 2, normalize_images: bool = True) -> None:
+        super().__init__(observation_space, action_space, features_extractor=features_extractor,
+                         normalize_images=normalize_images)
+        self.layout, self.fields, self.n_critics = layout, fields, n_critics
+        self.share_features_extractor = False
+        self.encoders = nn.ModuleList(SetEncoder(layout.user_dim + fields, hidden, embed_dim, pooling, activation_fn,
+                                                 per_user=False) for _ in range(n_critics))
+        self.q_heads = nn.ModuleList(nn.Sequential(*_mlp([encoder.context_dim, embed_dim], activation_fn),
+                                                   nn.Linear(embed_dim, 1)) for encoder in self.encoders)
+
+    def forward(self, obs: torch.Tensor, actions: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        users, _, cloud_load = self.layout.split(self.extract_features(obs, self.features_extractor))
+        per_user = actions.reshape(actions.shape[0], self.fields, self.layout.num_users).transpose(1, 2)
+        x = torch.cat([users, per_user], dim=-1)
+        return tuple(head(encoder(x, cloud_load)[1]) for encoder, head in zip(self.encoders, self.q_heads, strict=True))
+
+    def q1_forward(self, obs: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
+        """The first critic's ``Q`` (TD3's protocol)."""
+        return self(obs, actions)[0]
+
+
+class SetSACPolicy(_SetMixin, SACPolicy):
+    """SB3 ``SACPolicy`` over the ``[-1, 1]`` Box action with the set network (:class:`SetActor`, :class:`SetCritic`).
+
+    Args: as :class:`SetActorCriticPolicy` (``head_widths`` is ``[1] * fields``), plus SB3's ``SACPolicy``
+    keywords (gSDE is not offered).
+    """
+
+    def __init__(self, observation_space: spaces.Box, action_space: spaces.Box, lr_schedule: Any, *,
+                 history: int, features_per_cut: int, max_cuts: int, head_widths: list[int],
+                 net_arch: list[int] | None = None, embed_dim: int = 64, pooling: str = "mean+max",
+                 activation_fn: type[nn.Module] = nn.ReLU, n_critics: int = 2, **kwargs: Any) -> None:
+        if not isinstance(action_space, spaces.Box):
+            raise PolicyError(f"SetSACPolicy acts in a Box space; got {action_space}")
+        self._set_layout(observation_space, action_space, history, features_per_cut, max_cuts, head_widths)
+        self.hidden = list(net_arch or [])
+        self.embed_dim, self.pooling, self.n_set_critics = embed_dim, pooling, n_critics
+        super().__init__(observation_space, action_space, lr_schedule, net_arch=self.hidden,
+                         activation_fn=activation_fn, n_critics=n_critics, features_extractor_class=FlattenExtractor,
+                         **kwargs)
+
+    def _get_constructor_parameters(self) -> dict[str, Any]:
+        data = super()._get_constructor_parameters()
+        data.update(self.set_kwargs, embed_dim=self.embed_dim, pooling=self.pooling)
+        return data
+
+    def _set_args(self, features_extractor: nn.Module | None) -> dict[str, Any]:
+        return {"observation_space": self.observation_space, "action_space": self.action_space,
+                "layout": self.layout, "fields": len(self.set_kwargs["head_widths"]), "hidden": self.hidden,
+                "embed_dim": self.embed_dim, "pooling": self.pooling, "activation_fn": self.activation_fn,
+                "features_extractor": features_extractor or self.make_features_extractor(),
+                "normalize_images": self.normalize_images}
+
+    def make_actor(self, features_extractor: nn.Module | None = None) -> SetActor:
+        return SetActor(**self._set_args(features_extractor)).to(self.device)
+
+    def make_critic(self, features_extractor: nn.Module | None = None) -> SetCritic:
+        return SetCritic(**self._set_args(features_extractor), n_critics=self.n_set_critics).to(self.device)
