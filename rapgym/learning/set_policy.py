@@ -119,8 +119,7 @@ class UserLayout:
             PolicyError: the size is not ``N * (H + 3 + C * (F + 1)) + 1`` for a whole ``C`` in
                 ``1..max_cuts`` (another history, bit-width set or observation encoding), naming both sides.
         """
-        per_user = (obs_size - 1) / num_users - history - QUEUE_STAGES
-        cuts = per_user / (features_per_cut + 1)
+        cuts = ((obs_size - 1) / max(num_users, 1) - history - QUEUE_STAGES) / (features_per_cut + 1)
         if num_users < 1 or cuts != int(cuts) or not 1 <= cuts <= max_cuts:
             raise PolicyError(
                 f"the set network reads N * (H + 3 + C * (F + 1)) + 1 observation entries with H = {history} "
