@@ -16,7 +16,7 @@
   ``unit`` (the rate unit, :data:`rapgym.traces.tabular.RATE_UNITS_MBPS`), ``time_unit`` (``s`` or ``ms``) and
   ``scale_to`` (rescale the set to this mean, Mbit/s; :class:`~rapgym.traces.sets.TraceSet`).
 
-The simulator starts each link at a random offset in its trace (``docs/model.md`` §2), real traces included.
+The simulator starts each link at a random offset in its trace (``docs/model.md`` §1, "Traces and history"), file traces included.
 
 A generated trace covers ``duration_s`` seconds, but at most :data:`MAX_PERIOD_SAMPLES` samples: a longer
 episode wraps around that period, so its memory does not grow with the episode; a sample is held for

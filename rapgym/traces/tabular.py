@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -98,7 +98,7 @@ def _is_run(name: str) -> bool:
     return "_".join(w.lower() for w in _words(name)) in RUN_NAMES
 
 
-def _pick(head: str, columns: list[str], given: str | None, option: str, test: Any, taken: set[int]) -> int | None:
+def _pick(head: str, columns: list[str], given: str | None, option: str, test: Callable[[str], bool], taken: set[int]) -> int | None:
     if given is not None:
         if given not in columns:
             raise TraceError(f"{head}: missing column {given!r} ({option}); columns found: {columns}")
