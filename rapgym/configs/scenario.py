@@ -199,7 +199,7 @@ def _format_validation_error(name: str, exc: ValidationError) -> str:
     return f"invalid scenario {name!r}: " + "; ".join(lines)
 
 
-def _own_traces(data: dict[str, Any], overrides: dict[str, Any]) -> None:
+def _apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> None:
     """Apply ``overrides`` to ``data``; a ``trace_dir`` override on a scenario whose uplink is a generator selects
     the ``traces`` source, and a switch to ``traces`` drops the former source's ``uplink_params`` (unless the
     overrides set them too), so that ``trace_dir=DIR`` alone plays a preset on your own traces."""
@@ -235,7 +235,7 @@ def load_scenario(scenario: str | dict[str, Any] | ScenarioConfig = "default", *
         name = scenario
     else:
         raise ScenarioError(f"scenario must be a preset name, a dict or a ScenarioConfig, got {type(scenario).__name__}")
-    _own_traces(data, overrides)
+    _apply_overrides(data, overrides)
     unknown = sorted(set(data) - set(ScenarioConfig.model_fields))
     if unknown:
         raise UnknownFieldError(f"invalid scenario {name!r}: unknown field {unknown[0]!r} (unexpected keyword argument "
