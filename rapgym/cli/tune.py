@@ -21,7 +21,7 @@ from rapgym.configs.overrides import parse_overrides
 from rapgym.configs.scenario import available_scenarios
 from rapgym.errors import HyperparamsError, MissingDependencyError, ScenarioError
 from rapgym.learning.held_out import EVAL_SEED_BASE
-from rapgym.learning.tune import best_entry_yaml, require_tune_extra, run_search, write_best
+from rapgym.learning.tune import best_entry_yaml, run_search, write_best
 from rapgym.learning.tune_space import search_space
 
 __all__ = ["build_parser", "main"]
@@ -95,7 +95,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         space = search_space(args.algo, args.space)
         fixed = parse_overrides(args.hyperparams, HyperparamsError, "hyperparameter override")
         entries = _read_entries(path)
-        require_tune_extra()
         result = run_search(args.algo, args.scenario, space, trials=args.trials, timesteps=args.timesteps, seed=args.seed,
                             fixed=fixed, entries=entries, num_cpus=args.num_cpus or os.cpu_count(),
                             address=args.address, out=args.out, verbose=0 if args.quiet else 1)

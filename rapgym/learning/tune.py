@@ -61,7 +61,9 @@ def require_tune_extra() -> None:
 
 @dataclass(frozen=True)
 class TrialResult:
-    """One trial: its sampled configuration (flat keys), last report and how many reports it made."""
+    """One trial: ``config`` as trained (flat keys, :func:`~rapgym.learning.tune_space.resolve_config`), its last
+    report (held-out mean reward per slot at ``timesteps`` environment steps, fewer than the budget when ASHA
+    stopped it), how many evaluations it reported and its Tune folder (the run folder is ``<path>/run``)."""
 
     config: dict[str, Any]
     reward_per_slot: float
@@ -179,13 +181,8 @@ def run_search(algo: str, scenario: str, space: dict[str, Dimension], *, trials:
     if grid.errors:
         raise RapgymError(f"{len(grid.errors)} of {len(grid)} trials failed; the first: {grid.errors[0]}")
     results = [_trial_result(space, result) for result in grid]
-    reported = [r for r in results if r.reports]
-    if not reported:
-        raise RapgymError("no trial reported a held-out evaluation; raise timesteps above eval_freq or check the trial logs "
-                          f"under {grid.experiment_path}")
-    best = max(reported, key=lambda r: r.reward_per_slot)
-    jm_mpra = next(float(result.metrics["jm_mpra_reward_per_slot"]) for result in grid if result.metrics)
-    return SearchResult(best, results, jm_mpra, str(grid.experiment_path))
+    best = max(results, key=lambda r: r.reward_per_slot)
+    return SearchResult(best, results, float(grid[0].metrics["jm_mpra_reward_per_slot"]), str(grid.experiment_path))
 
 
 def _trial_dirname(trial: Any) -> str:
@@ -195,11 +192,8 @@ def _trial_dirname(trial: Any) -> str:
 
 def _trial_result(space: dict[str, Dimension], result: Any) -> TrialResult:
     config = resolve_config(space, {key: result.config[key] for key in space})
-    history = result.metrics_dataframe
-    reports = 0 if history is None else len(history)
-    metrics = result.metrics or {}
-    return TrialResult(config, float(metrics.get(METRIC, float("nan"))), int(metrics.get("timesteps", 0)), reports,
-                       str(result.path))
+    return TrialResult(config, float(result.metrics[METRIC]), int(result.metrics["timesteps"]),
+                       len(result.metrics_dataframe), str(result.path))
 
 
 def best_entry_yaml(scenario: str, config: dict[str, Any]) -> str:
