@@ -16,9 +16,10 @@ candidates with the share it would get as one more equal user, ``1 / (n_uploadin
    The rounds stop when no user's choice changes, when the best value seen has not improved for
    ``patience`` rounds (default 2: damped best responses that keep flipping a few users), or at
    ``max_rounds`` (default 20). The best split seen is kept; the rounds taken are :attr:`JMMPRA.last_rounds`.
-2. Polish, for ``N <= polish_max_users`` (default 16): the best single-user move -- one user switches to
+2. Polish, for ``2 <= N <= polish_max_users`` (default 16): the best single-user move -- one user switches to
    another of its candidates, the others fixed, the shares recomputed -- is applied while it lowers the value,
-   at most ``N`` moves (every move of every user scored at once, vectorised).
+   at most ``N`` moves (every move of every user scored at once, vectorised). A single user needs none: its
+   planning share is its own share, 1, so round 1 already takes the split of least value.
 
 The action is the final split with its raw closed-form shares.
 """
@@ -144,7 +145,7 @@ class JMMPRA(RAP):
     def act(self, obs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         cands, bw, weight, queue = self.observe(obs)
         choice = self.rounds(cands, bw, weight, queue)
-        if self.ctx.num_users <= self.polish_max_users:
+        if 2 <= self.ctx.num_users <= self.polish_max_users:
             choice = self.polish(cands, choice, bw, weight, queue)
         chosen = cands.take(choice)
         cloud, uplink = self.work(chosen, bw, weight)

@@ -55,14 +55,23 @@ def latency_estimate(cands: Candidates, bandwidth_mbps: np.ndarray, compute_shar
     """
     rate = np.maximum(np.asarray(bandwidth_mbps, dtype=np.float64), FLOOR_MBPS) * 1e6 * uplink_share
     q = np.zeros((cands.split.shape[0], 3)) if queue_s is None else np.asarray(queue_s, dtype=np.float64)
+    tx_s = cands.tx_bits / rate[:, None]
+    cloud_s = cands.cloud_s / compute_share[:, None]
     dev_done = q[:, 0:1] + cands.device_s
-    tx_done = np.maximum(dev_done, q[:, 1:2]) + cands.tx_bits / rate[:, None] + 0.5 * rtt_s
-    cloud_done = np.maximum(tx_done, q[:, 2:3]) + cands.cloud_s / compute_share[:, None] + 0.5 * rtt_s
-    lat = np.where(cands.uploads, cloud_done, dev_done)
+    done = np.maximum(dev_done, q[:, 1:2])  # in place from here on: upload done, then cloud done
+    done += tx_s
+    done += 0.5 * rtt_s
+    np.maximum(done, q[:, 2:3], out=done)
+    done += cloud_s
+    done += 0.5 * rtt_s
+    lat = np.where(cands.uploads, done, dev_done)
     if stream is not None:
         fps, tasks = stream
-        tx_s = cands.tx_bits / rate[:, None]
-        cloud_s = cands.cloud_s / compute_share[:, None]
-        bottleneck = np.where(cands.uploads, np.maximum(np.maximum(cands.device_s, tx_s), cloud_s), cands.device_s)
-        lat = lat + np.maximum(bottleneck - 1.0 / fps[:, None], 0.0) * (np.maximum(tasks - 1.0, 0.0) / 2.0)[:, None]
+        slack = np.maximum(tx_s, cands.device_s, out=tx_s)  # bottleneck stage, then its excess over 1/fps
+        np.maximum(slack, cloud_s, out=slack)
+        slack = np.where(cands.uploads, slack, cands.device_s)
+        slack -= 1.0 / fps[:, None]
+        np.maximum(slack, 0.0, out=slack)
+        slack *= (np.maximum(tasks - 1.0, 0.0) / 2.0)[:, None]
+        lat += slack
     return np.where(cands.valid, lat, np.inf)
