@@ -44,7 +44,7 @@ _FIELDS = tuple(Candidates.__dataclass_fields__)
 
 class JMMPRA(RAP):
     """JM-MPRA; the options of :class:`RAP` (except ``shares``) plus ``max_rounds`` (default 20, >= 1),
-    ``patience`` (default 2, >= 1) and ``polish_max_users`` (default 16, >= 0; 0 never polishes)."""
+    ``patience`` (default 2, >= 1) and ``polish_max_users`` (default 16, >= 0; below 2 it never polishes)."""
 
     name: ClassVar[str] = "jm-mpra"
     OPTIONS: ClassVar[dict[str, Any]] = {**{k: v for k, v in RAP.OPTIONS.items() if k != "shares"},
