@@ -1,12 +1,72 @@
-"""Task arrival processes: periodic frames with a random phase, or Poisson."""
+"""Task arrival processes: periodic frames with a random phase, or Poisson.
+
+Both are drawn in one compiled (numba) call over the caller's ``np.random.Generator``; numba reproduces
+NumPy's streams for ``uniform`` and ``exponential``, so the draws are those of the vectorised NumPy code they
+replace, in the same order (``tests/sim/test_arrivals.py`` checks it value for value).
+"""
 
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from rapgym.errors import ScenarioError
 
 __all__ = ["episode_arrivals"]
+
+
+@njit(cache=True)
+def _periodic(rng: np.random.Generator, period: np.ndarray, horizon_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every ``period[i]`` s from a phase uniform in ``[0, period[i])``, user after user, up to ``horizon_s``."""
+    n = period.shape[0]
+    phase = np.empty(n)
+    for i in range(n):
+        phase[i] = rng.uniform(0.0, period[i])
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    for i in range(n):
+        ptr[i + 1] = ptr[i] + np.int64(np.ceil((horizon_s - phase[i]) / period[i]))
+    times = np.empty(ptr[n])
+    for i in range(n):
+        for k in range(ptr[i + 1] - ptr[i]):
+            times[ptr[i] + k] = phase[i] + k * period[i]
+    return times, ptr
+
+
+@njit(cache=True)
+def _poisson(rng: np.random.Generator, fps: np.ndarray, period: np.ndarray, horizon_s: float
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Exponential gaps of mean ``period[i]``: ~6 sigma more draws than expected per user, then cut at ``horizon_s``.
+
+    The gaps are summed over all users in one running sum and each user's times are that sum minus its value at
+    the user's first draw, the arithmetic of ``np.cumsum`` over the concatenated gaps.
+    """
+    n = fps.shape[0]
+    draws = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        expected = fps[i] * horizon_s
+        draws[i] = np.int64(expected + 6.0 * np.sqrt(expected) + 10)
+    cum = np.empty(draws.sum())
+    running = 0.0
+    pos = 0
+    for i in range(n):
+        for _ in range(draws[i]):
+            running += rng.exponential(period[i])
+            cum[pos] = running
+            pos += 1
+    times = np.empty(cum.shape[0])
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    start = 0
+    for i in range(n):
+        base = cum[start - 1] if i > 0 else 0.0
+        count = 0
+        for j in range(start, start + draws[i]):
+            t = cum[j] - base
+            if t < horizon_s:
+                times[ptr[i] + count] = t
+                count += 1
+        ptr[i + 1] = ptr[i] + count
+        start += draws[i]
+    return times[:ptr[n]].copy(), ptr
 
 
 def episode_arrivals(rng: np.random.Generator, process: str, fps: np.ndarray, horizon_s: float) -> tuple[np.ndarray, np.ndarray]:
@@ -24,23 +84,7 @@ def episode_arrivals(rng: np.random.Generator, process: str, fps: np.ndarray, ho
     fps = np.asarray(fps, dtype=np.float64)
     period = 1.0 / fps
     if process == "periodic":
-        phase = rng.uniform(0.0, period)
-        counts = np.ceil((horizon_s - phase) / period).astype(np.int64)
-        ptr = np.concatenate(([0], np.cumsum(counts)))
-        local = np.arange(ptr[-1]) - np.repeat(ptr[:-1], counts)
-        times = np.repeat(phase, counts) + local * np.repeat(period, counts)
-    elif process == "poisson":
-        # draw enough exponential gaps for ~6 sigma more than the expected count, then cut at the horizon
-        expected = fps * horizon_s
-        draws = (expected + 6.0 * np.sqrt(expected) + 10).astype(np.int64)
-        gaps = rng.exponential(np.repeat(period, draws))
-        starts = np.concatenate(([0], np.cumsum(draws)))
-        cum = np.cumsum(gaps)
-        cum -= np.repeat(np.concatenate(([0.0], cum[starts[1:-1] - 1])), draws)
-        keep = cum < horizon_s
-        counts = np.add.reduceat(keep, starts[:-1]).astype(np.int64)
-        times = cum[keep]
-        ptr = np.concatenate(([0], np.cumsum(counts)))
-    else:
-        raise ScenarioError(f"scenario field 'arrival': process {process!r} unknown; allowed: 'periodic', 'poisson'")
-    return times, ptr
+        return _periodic(rng, period, float(horizon_s))
+    if process == "poisson":
+        return _poisson(rng, fps, period, float(horizon_s))
+    raise ScenarioError(f"scenario field 'arrival': process {process!r} unknown; allowed: 'periodic', 'poisson'")
