@@ -157,7 +157,8 @@ def check_action(model: SystemModel, split: np.ndarray, bits_idx: np.ndarray, co
     return STATUS_OK
 
 
-@njit(cache=True)
+# inlined into run_slots and score_actions: a call per copy costs more than a slot of a few users
+@njit(cache=True, inline="always")
 def run_slot(t0: float, t1: float, model: SystemModel, draw: EpisodeDraw, split: np.ndarray, bits_idx: np.ndarray,
              compute_share: np.ndarray, uplink_share: np.ndarray, queues: QueueState, out: SlotOutputs) -> int:
     """Dispatch every task arriving in ``[t0, t1)`` (s) with one decision per user and advance ``queues``.
