@@ -24,7 +24,7 @@ from rapgym.sim.layout import COL_ACC_LOSS, COL_CLOUD_S, COL_DEVICE_S, COL_TX, N
 from rapgym.sim.pipeline import EpisodeDraw, QueueState, SlotOutputs, SystemModel
 from rapgym.traces.capacity import slot_rates_mbps
 from rapgym.traces.sources import PackedTraces, draw_uplink
-from rapgym.traces.trace import MBIT, BandwidthTrace
+from rapgym.traces.trace import BandwidthTrace
 
 __all__ = ["Simulator"]
 
@@ -95,6 +95,8 @@ class Simulator:
         self.base_accuracy = np.array([p.base_accuracy for p in self.profiles])
         self.fps = np.asarray(config.per_user("fps"), dtype=np.float64)
         self.num_links = 1 if config.shared_uplink else n
+        self._slot_edges = np.arange(-config.history, config.episode_slots + 1) * config.dt_s
+        """Slot boundaries of slots -H .. T-1, s (where :meth:`reset` measures each link's per-slot throughput)."""
         self.link_of_user = np.zeros(n, dtype=np.int64) if config.shared_uplink else np.arange(n, dtype=np.int64)
         table = features.copy()
         table[:, :, COL_TX] *= 8.0
@@ -147,19 +149,20 @@ class Simulator:
         if traces is None:
             packed = draw_uplink(cfg.uplink, rng, self.num_links, self.horizon_s + hist * dt, dict(cfg.uplink_params),
                                  trace_dir=cfg.trace_dir, split=cfg.trace_split)
-            # the history window covers the H slots before t = 0: shift by H slots so it lies in the trace
-            link_offset = rng.uniform(0.0, packed.periods_s) + hist * dt
+            # uniform in [0, period) per link: the draws and arithmetic of rng.uniform(0.0, periods) (0 + period * u)
+            # without its broadcasting path; the history window covers the H slots before t = 0: shift by H slots
+            # so it lies in the trace
+            link_offset = packed.periods_s * rng.random(self.num_links) + hist * dt
         else:
             packed = PackedTraces.from_traces(traces)
             link_offset = np.zeros(self.num_links)
         self._packed = packed
         trace_offset = link_offset[self.link_of_user]
-        rates_bps = packed.rates_mbps * MBIT
+        rates_bps = packed.rates_bps
         # per-slot measured throughput of each user's link over slots -H .. T-1 (Mbit/s)
-        slot_edges = np.arange(-hist, cfg.episode_slots + 1) * dt
-        self.slot_rate_mbps = np.empty((cfg.num_users, slot_edges.shape[0] - 1), dtype=np.float32)
+        self.slot_rate_mbps = np.empty((cfg.num_users, self._slot_edges.shape[0] - 1), dtype=np.float32)
         slot_rates_mbps(packed.edges, packed.cum_bits, rates_bps, packed.ptr, self.link_of_user, trace_offset,
-                        slot_edges, dt, self.slot_rate_mbps)
+                        self._slot_edges, dt, self.slot_rate_mbps)
         arr_t, arr_ptr = episode_arrivals(rng, cfg.arrival, self.fps, self.horizon_s) if replayed is None else replayed
         self._kernels.clear()
         self._draw = EpisodeDraw(

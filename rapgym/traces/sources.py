@@ -35,6 +35,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 import numpy as np
+from numba import njit
 
 from rapgym.errors import ScenarioError
 from rapgym.traces.generators import gauss_markov_rates, load_params, num_steps, simulate, stable_rates
@@ -142,16 +143,47 @@ def check_uplink_source(source: str, params: dict[str, Any]) -> dict[str, Any]:
     return p
 
 
+@njit(cache=True)
+def _pack_samples(rates_mbps: np.ndarray, hold_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(edges, cum_bits, rates_bps)`` of ``(L, M)`` samples held ``hold_s`` s each, flat, link after link: the
+    arithmetic of :meth:`BandwidthTrace.from_samples` (edges ``j * hold_s``, ``C`` summed in order)."""
+    num_links, m = rates_mbps.shape
+    edges = np.empty(num_links * (m + 1))
+    cum = np.empty(num_links * (m + 1))
+    rates_bps = np.empty(num_links * m)
+    for j in range(m + 1):
+        edges[j] = j * hold_s
+    for lnk in range(num_links):
+        base = lnk * (m + 1)
+        if lnk > 0:
+            edges[base:base + m + 1] = edges[:m + 1]
+        total = 0.0
+        cum[base] = 0.0
+        for j in range(m):
+            rate = rates_mbps[lnk, j] * MBIT
+            rates_bps[lnk * m + j] = rate
+            total += rate * (edges[j + 1] - edges[j])
+            cum[base + j + 1] = total
+    return edges, cum, rates_bps
+
+
+@lru_cache(maxsize=64)
+def _link_names(source: str, num_links: int) -> tuple[str, ...]:
+    """``("<source>#0", ...)``, one name per generated link."""
+    return tuple(f"{source}#{i}" for i in range(num_links))
+
+
 class PackedTraces(NamedTuple):
     """Link traces packed into flat arrays: trace ``l`` is ``edges[ptr[l]:ptr[l+1]]`` (s, from 0; the last edge
     is its period), ``cum_bits`` laid out the same (``C`` at each edge, bits) and ``rates_mbps[ptr[l]-l:ptr[l+1]-l-1]``
-    (Mbit/s per segment)."""
+    (Mbit/s per segment; ``rates_bps`` the same in bit/s, what the kernel reads)."""
 
     edges: np.ndarray
     cum_bits: np.ndarray
     rates_mbps: np.ndarray
     ptr: np.ndarray
     names: tuple[str, ...]
+    rates_bps: np.ndarray
 
     @classmethod
     def from_traces(cls, traces: Sequence[BandwidthTrace]) -> PackedTraces:
@@ -159,19 +191,16 @@ class PackedTraces(NamedTuple):
         return cls(np.concatenate([t.edges for t in traces]), np.concatenate([t.cum_bits for t in traces]),
                    np.concatenate([t.rates_mbps for t in traces]),
                    np.concatenate(([0], np.cumsum([t.edges.shape[0] for t in traces]))).astype(np.int64),
-                   tuple(t.name for t in traces))
+                   tuple(t.name for t in traces), np.concatenate([t.rates_bps for t in traces]))
 
     @classmethod
     def from_samples(cls, rates_mbps: np.ndarray, hold_s: float, names: tuple[str, ...]) -> PackedTraces:
         """``(L, M)`` equally spaced samples (Mbit/s), each held ``hold_s`` s: the arithmetic of
-        :meth:`BandwidthTrace.from_samples`, for all links at once."""
+        :meth:`BandwidthTrace.from_samples`, for all links in one compiled call."""
+        rates_mbps = np.ascontiguousarray(rates_mbps, dtype=np.float64)
         num_links, m = rates_mbps.shape
-        edges = np.arange(m + 1) * float(hold_s)
-        rates_bps = rates_mbps * MBIT
-        cum = np.zeros((num_links, m + 1))
-        np.cumsum(rates_bps * np.diff(edges), axis=1, out=cum[:, 1:])
-        return cls(np.tile(edges, num_links), cum.ravel(), rates_mbps.ravel(),
-                   np.arange(num_links + 1, dtype=np.int64) * (m + 1), names)
+        edges, cum, rates_bps = _pack_samples(rates_mbps, float(hold_s))
+        return cls(edges, cum, rates_mbps.ravel(), np.arange(num_links + 1, dtype=np.int64) * (m + 1), names, rates_bps)
 
     @property
     def periods_s(self) -> np.ndarray:
@@ -206,7 +235,7 @@ def draw_uplink(source: str, rng: np.random.Generator, num_links: int, duration_
     else:
         make = stable_rates if source == "stable" else gauss_markov_rates
         rates = make(rng, num_links, n, p)
-        names = tuple(f"{source}#{i}" for i in range(num_links))
+        names = _link_names(source, num_links)
     return PackedTraces.from_samples(rates, min(interval, duration_s), names)
 
 
