@@ -40,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--algo", required=True, choices=ALGOS,
                         help="ppo: flat MultiDiscrete; sac: Box; hybrid: PPO picks cut/bits, closed-form shares")
     parser.add_argument("--scenario", default="default", choices=available_scenarios(), help="scenario preset")
-    parser.add_argument("--timesteps", type=_positive_int, required=True, help="environment steps in total")
+    parser.add_argument("--timesteps", type=_positive_int, default=None,
+                        help="environment steps in total (default: n_timesteps of the YAML)")
     parser.add_argument("--seed", type=_seed, default=0, help="training seed (default 0)")
     parser.add_argument("--n-envs", type=_positive_int, default=None, help="parallel envs (default: from the YAML)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="torch device")

@@ -52,6 +52,8 @@ class _Common(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    n_timesteps: int = Field(100_000, ge=1, le=10**9, description="training budget: environment steps in total, summed "
+                             "over envs (train.py --timesteps overrides it)")
     n_envs: int = Field(1, ge=1, le=256, description="parallel environments")
     vec_env: Literal["native", "dummy", "subproc"] = Field(
         "native", description="vector env: native (rapgym.learning.vec_env.NativeVecEnv, every copy in one kernel call; "

@@ -38,7 +38,7 @@ COMPARE_POLICIES = ("jm-mpra", "rap", "rap-equal", "iao", "neurosurgeon", "accur
 """Reference policies a trained agent is compared with by ``--compare`` (the clairvoyant oracle is left out)."""
 
 
-def train(algo: str, scenario: str, timesteps: int, seed: int = 0, *, overrides: dict[str, Any] | None = None,
+def train(algo: str, scenario: str, timesteps: int | None = None, seed: int = 0, *, overrides: dict[str, Any] | None = None,
           device: str = "auto", out: str | Path = "runs", threads: int = 1, progress_bar: bool = True,
           run_name: str | None = None, argv: Sequence[str] | None = None,
           on_evaluation: Callable[[dict[str, float]], None] | None = None) -> Path:
@@ -47,7 +47,7 @@ def train(algo: str, scenario: str, timesteps: int, seed: int = 0, *, overrides:
     Args:
         algo: ``"ppo"``, ``"sac"`` or ``"hybrid"``.
         scenario: preset name.
-        timesteps: environment steps in total.
+        timesteps: environment steps in total (default: the hyperparameters' ``n_timesteps``).
         seed: training seed (``0 <= seed < EVAL_SEED_BASE``); env ``i`` gets ``seed + i``.
         overrides: hyperparameters over the YAML (``n_envs`` included), validated.
         device: torch device, ``auto``, ``cpu`` or ``cuda``.
@@ -66,8 +66,6 @@ def train(algo: str, scenario: str, timesteps: int, seed: int = 0, *, overrides:
     """
     if not 0 <= seed < EVAL_SEED_BASE:
         raise HyperparamsError(f"seed must be in [0, {EVAL_SEED_BASE}) (higher seeds are held out for evaluation), got {seed}")
-    if timesteps < 1:
-        raise HyperparamsError(f"timesteps must be >= 1, got {timesteps}")
     require_train_extra()
     import torch
     from stable_baselines3.common.callbacks import CheckpointCallback
@@ -77,6 +75,9 @@ def train(algo: str, scenario: str, timesteps: int, seed: int = 0, *, overrides:
     from rapgym.learning.callbacks import EnvMetricsCallback, EvalVsJMMPRACallback
 
     hp = load_hyperparams(algo, scenario, overrides)
+    timesteps = hp.n_timesteps if timesteps is None else timesteps
+    if timesteps < 1:
+        raise HyperparamsError(f"timesteps must be >= 1, got {timesteps}")
     scenario_config = load_scenario(scenario, **hp.env_kwargs)
     torch.set_num_threads(threads)
     run = RunFolder(Path(out) / (run_name or default_run_name(algo, scenario, seed)))

@@ -72,6 +72,14 @@ def test_tiny_run_saves_reloads_and_is_evaluated_by_evaluate_py(algo, tmp_path):
         assert (run.comparison / "comparison.md").is_file()
 
 
+def test_the_budget_defaults_to_the_yaml_n_timesteps(tmp_path):
+    overrides = {**TINY["ppo"], "env_kwargs": TINY_ENV, "policy_kwargs": {"net_arch": [8]}, "eval_freq": 64,
+                 "eval_episodes": 1, "checkpoint_freq": 10_000, "n_timesteps": 128}
+    run = RunFolder(train("ppo", "default", seed=0, overrides=overrides, out=tmp_path, progress_bar=False, run_name="b"))
+    assert run.read_config()["timesteps"] == 128
+    assert run.read_result()["timesteps"] == 128  # 2 envs x 32 steps per rollout: 2 rollouts
+
+
 @pytest.mark.parametrize(("seed", "timesteps", "key"), [(-1, 10, "seed"), (EVAL_SEED_BASE, 10, "seed"), (0, 0, "timesteps")])
 def test_out_of_range_seed_or_timesteps_is_a_hyperparams_error_naming_it(seed, timesteps, key, tmp_path):
     with pytest.raises(HyperparamsError, match=key):
@@ -87,7 +95,7 @@ def test_out_of_range_seed_or_timesteps_is_a_hyperparams_error_naming_it(seed, t
     (["--algo", "ppo", "--timesteps", "10", "--hyperparams", "lerning_rate=0.1"], "unknown key 'lerning_rate'"),
     (["--algo", "hybrid", "--timesteps", "10", "--hyperparams", "share_levels=3"], "unknown key 'share_levels'"),
     (["--algo", "sac", "--timesteps", "10", "--hyperparams", "batch_size"], "must look like key=value"),
-    (["--algo", "ppo"], "the following arguments are required: --timesteps"),
+    (["--algo", "ppo", "--hyperparams", "n_timesteps=0"], "n_timesteps"),
 ])
 def test_bad_cli_arguments_exit_nonzero_with_an_argparse_message(argv, message, capsys):
     with pytest.raises(SystemExit) as exc:
