@@ -68,43 +68,37 @@ def _gaussian_ar1(rng: np.random.Generator, n: int, rho: float, out: np.ndarray)
     """Fill ``out[:n]`` with a stationary Gaussian AR(1): unit variance, lag-1 correlation ``rho`` (``|rho| < 1``).
 
     The recursion ``y[j] = gain * eps[j] + rho * y[j-1]`` is the arithmetic of ``scipy.signal.lfilter([gain],
-    [1, -rho], eps)``; ``eps[0]`` is scaled to the stationary law.
+    [1, -rho], eps)``; ``eps[0]`` is scaled to the stationary law. The ``n`` normals are drawn one at a time, the
+    draws of ``rng.standard_normal(n)`` without the array.
     """
-    eps = rng.standard_normal(n)
-    eps[0] /= math.sqrt(max(1.0 - rho * rho, 1e-12))
+    first_scale = math.sqrt(max(1.0 - rho * rho, 1e-12))
     gain = math.sqrt(max(1.0 - rho * rho, 0.0))
     prev = 0.0
     for j in range(n):
-        prev = eps[j] * gain + prev * rho
+        eps = rng.standard_normal()
+        if j == 0:
+            eps /= first_scale
+        prev = eps * gain + prev * rho
         out[j] = prev
-
-
-@njit(cache=True, inline="always")
-def _mark_outages(starts: np.ndarray, lengths: np.ndarray, outage: np.ndarray) -> None:
-    """Set ``outage[s : s + length]`` (clipped at the end) for every outage start ``s`` (in steps)."""
-    n = outage.shape[0]
-    for k in range(starts.shape[0]):
-        outage[starts[k]:min(starts[k] + lengths[k], n)] = True
 
 
 @njit(cache=True)
 def _gauss_markov(rng: np.random.Generator, num_links: int, n: int, mean: float, cv: float, rho: float,
                   start_p: float, geo_p: float) -> np.ndarray:
-    """``(num_links, n)`` rates of :func:`gauss_markov_rates`, link after link from one stream."""
+    """``(num_links, n)`` rates of :func:`gauss_markov_rates`, link after link from one stream: ``n`` normals, ``n``
+    uniforms (an outage starts where one is below ``start_p``), then one geometric length per start, in order."""
     out = np.empty((num_links, n))
-    z = np.empty(n)
+    u = np.empty(n)
     for lnk in range(num_links):
-        _gaussian_ar1(rng, n, rho, z)
         rate = out[lnk]
+        _gaussian_ar1(rng, n, rho, rate)
         for j in range(n):
-            rate[j] = max(mean * (1.0 + cv * z[j]), 0.0)
-        starts = np.flatnonzero(rng.random(n) < start_p)
-        lengths = np.empty(starts.shape[0], dtype=np.int64)
-        for s in range(starts.shape[0]):
-            lengths[s] = rng.geometric(geo_p)
-        outage = np.zeros(n, dtype=np.bool_)
-        _mark_outages(starts, lengths, outage)
-        rate[outage] = 0.0
+            rate[j] = max(mean * (1.0 + cv * rate[j]), 0.0)
+        for j in range(n):
+            u[j] = rng.random()
+        for j in range(n):
+            if u[j] < start_p:
+                rate[j:min(j + rng.geometric(geo_p), n)] = 0.0
     return out
 
 
@@ -132,10 +126,11 @@ def _calibrated(rng: np.random.Generator, num_links: int, n: int, initial_cdf: n
                 jump_cdf: np.ndarray, rho: float, start_p: np.ndarray, geo_p: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(regime, z, outage)``, each ``(num_links, n)``, of :func:`simulate`: the regime path, the latent AR(1) and
-    the outage mask, drawn link after link."""
+    the outage mask (``n`` uniforms, then one geometric length per outage start, in order), drawn link after link."""
     regimes = np.zeros((num_links, n), dtype=np.int64)
     z = np.empty((num_links, n))
     outage = np.zeros((num_links, n), dtype=np.bool_)
+    u = np.empty(n)
     for lnk in range(num_links):
         regime = regimes[lnk]
         if stay.shape[0] > 1:
@@ -147,17 +142,11 @@ def _calibrated(rng: np.random.Generator, num_links: int, n: int, initial_cdf: n
                 pos += run
                 state = _choose(rng, jump_cdf[state])
         _gaussian_ar1(rng, n, rho, z[lnk])
-        u = rng.random(n)
-        starts = np.empty(n, dtype=np.int64)
-        count = 0
+        for j in range(n):
+            u[j] = rng.random()
         for j in range(n):
             if u[j] < start_p[regime[j]]:
-                starts[count] = j
-                count += 1
-        lengths = np.empty(count, dtype=np.int64)
-        for s in range(count):
-            lengths[s] = rng.geometric(geo_p[regime[starts[s]]])
-        _mark_outages(starts[:count], lengths, outage[lnk])
+                outage[lnk, j:min(j + rng.geometric(geo_p[regime[j]]), n)] = True
     return regimes, z, outage
 
 
