@@ -83,8 +83,13 @@ def slot_rates_mbps(edges: np.ndarray, cum_bits: np.ndarray, rates_bps: np.ndarr
     User ``i`` reads trace ``link_of_user[i]`` of the packed arrays (``edges[ptr[l]:ptr[l+1]]``, rates offset by
     ``-l``) at ``slot_edges_s + offset_s[i]`` (``(S+1,)`` s, increasing): ``out[i, j] = (C(t_{j+1}) - C(t_j)) /
     dt_s / MBIT``, never below 0 (``C`` is exact only to rounding across a period boundary). The segment is
-    found by walking forward from the previous slot's, with :func:`capacity_at`'s arithmetic.
+    found by walking forward from the previous slot's, with :func:`capacity_at`'s arithmetic. The divisions run in
+    their own loops over all slots (which the compiler vectorises), the walk in between.
     """
+    k = slot_edges_s.shape[0]
+    laps = np.empty(k)
+    phase = np.empty(k)
+    cap = np.empty(k)
     for i in range(out.shape[0]):
         lnk = link_of_user[i]
         e = edges[ptr[lnk]:ptr[lnk + 1]]
@@ -92,18 +97,19 @@ def slot_rates_mbps(edges: np.ndarray, cum_bits: np.ndarray, rates_bps: np.ndarr
         rates = rates_bps[ptr[lnk] - lnk:ptr[lnk + 1] - lnk - 1]
         period = e[-1]
         m = rates.shape[0]
+        offset = offset_s[i]
+        for j in range(k):
+            tau = slot_edges_s[j] + offset
+            laps[j] = np.floor(tau / period)
+            phase[j] = tau - laps[j] * period
         seg = 0
-        prev = 0.0
-        for j in range(slot_edges_s.shape[0]):
-            tau = slot_edges_s[j] + offset_s[i]
-            laps = np.floor(tau / period)
-            phase = tau - laps * period
-            if j == 0 or phase < e[seg]:
-                seg = _segment(e, phase)
+        for j in range(k):
+            if j == 0 or phase[j] < e[seg]:
+                seg = _segment(e, phase[j])
             else:
-                while seg + 1 < m and e[seg + 1] <= phase:
+                while seg + 1 < m and e[seg + 1] <= phase[j]:
                     seg += 1
-            cap = _capacity(e, cum, rates, laps, phase, seg)
-            if j > 0:
-                out[i, j - 1] = max(cap - prev, 0.0) / dt_s / MBIT
-            prev = cap
+            cap[j] = _capacity(e, cum, rates, laps[j], phase[j], seg)
+        row = out[i]
+        for j in range(k - 1):
+            row[j] = max(cap[j + 1] - cap[j], 0.0) / dt_s / MBIT
