@@ -54,3 +54,15 @@ def test_packed_traces_round_trip_the_trace_arrays():
             np.testing.assert_array_equal(getattr(x, key), getattr(y, key))
     samples = PackedTraces.from_samples(np.array([[1.0, 0.0, 3.0]]), 0.5, ("a",))
     np.testing.assert_array_equal(samples.cum_bits, traces[0].cum_bits)
+
+
+@pytest.mark.parametrize("hold_s", [0.1, 0.3, 1.0])
+def test_packed_samples_equal_each_trace_built_alone(hold_s):
+    # the compiled packing keeps BandwidthTrace.from_samples' arithmetic bit for bit (edges, C summed in order, bit/s)
+    rng = np.random.default_rng(4)
+    rates = np.where(rng.random((5, 37)) < 0.2, 0.0, rng.uniform(0.0, 80.0, (5, 37)))
+    packed = PackedTraces.from_samples(rates, hold_s, tuple("abcde"))
+    alone = [BandwidthTrace.from_samples(r, hold_s, name) for r, name in zip(rates, "abcde", strict=True)]
+    np.testing.assert_array_equal(packed.ptr, np.arange(6) * 38)
+    for key in ("edges", "cum_bits", "rates_mbps", "rates_bps"):
+        np.testing.assert_array_equal(getattr(packed, key), np.concatenate([getattr(t, key) for t in alone]))
