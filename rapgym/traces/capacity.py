@@ -74,6 +74,12 @@ def inverse_capacity_array(edges: np.ndarray, cum_bits: np.ndarray, rates_bps: n
     return out
 
 
+@njit(cache=True, inline="always")
+def _next_edge(edges: np.ndarray, seg: np.uint64, last: np.uint64) -> float:
+    """The edge that ends segment ``seg``, or ``inf`` for the last segment ``last`` (which the walk never leaves)."""
+    return edges[seg + np.uint64(1)] if seg < last else np.inf
+
+
 @njit(cache=True)
 def slot_rates_mbps(edges: np.ndarray, cum_bits: np.ndarray, rates_bps: np.ndarray, ptr: np.ndarray,
                     link_of_user: np.ndarray, offset_s: np.ndarray, slot_edges_s: np.ndarray, dt_s: float,
@@ -83,33 +89,41 @@ def slot_rates_mbps(edges: np.ndarray, cum_bits: np.ndarray, rates_bps: np.ndarr
     User ``i`` reads trace ``link_of_user[i]`` of the packed arrays (``edges[ptr[l]:ptr[l+1]]``, rates offset by
     ``-l``) at ``slot_edges_s + offset_s[i]`` (``(S+1,)`` s, increasing): ``out[i, j] = (C(t_{j+1}) - C(t_j)) /
     dt_s / MBIT``, never below 0 (``C`` is exact only to rounding across a period boundary). The segment is
-    found by walking forward from the previous slot's, with :func:`capacity_at`'s arithmetic. The divisions run in
-    their own loops over all slots (which the compiler vectorises), the walk in between.
+    found by walking forward from the previous slot's (the last edge ``<=`` the phase, as :func:`_segment`), with
+    :func:`capacity_at`'s arithmetic. The divisions run in their own loops over all slots (which the compiler
+    vectorises); the walk in between keeps the next edge at hand and indexes unsigned (no negative-index checks).
     """
     k = slot_edges_s.shape[0]
-    laps = np.empty(k)
+    lap_bits = np.empty(k)
     phase = np.empty(k)
     cap = np.empty(k)
+    one = np.uint64(1)
     for i in range(out.shape[0]):
         lnk = link_of_user[i]
         e = edges[ptr[lnk]:ptr[lnk + 1]]
         cum = cum_bits[ptr[lnk]:ptr[lnk + 1]]
         rates = rates_bps[ptr[lnk] - lnk:ptr[lnk + 1] - lnk - 1]
-        period = e[-1]
         m = rates.shape[0]
+        period = e[m]
         offset = offset_s[i]
         for j in range(k):
             tau = slot_edges_s[j] + offset
-            laps[j] = np.floor(tau / period)
-            phase[j] = tau - laps[j] * period
-        seg = 0
+            laps = np.floor(tau / period)
+            phase[j] = tau - laps * period
+            lap_bits[j] = laps * cum[m]
+        last = np.uint64(m - 1)
+        seg = np.uint64(_segment(e, phase[0]))
+        nxt = _next_edge(e, seg, last)
         for j in range(k):
-            if j == 0 or phase[j] < e[seg]:
-                seg = _segment(e, phase[j])
-            else:
-                while seg + 1 < m and e[seg + 1] <= phase[j]:
-                    seg += 1
-            cap[j] = _capacity(e, cum, rates, laps[j], phase[j], seg)
+            ph = phase[j]
+            if ph >= nxt:
+                while ph >= nxt:
+                    seg += one
+                    nxt = _next_edge(e, seg, last)
+            elif ph < e[seg]:  # the next lap
+                seg = np.uint64(_segment(e, ph))
+                nxt = _next_edge(e, seg, last)
+            cap[j] = lap_bits[j] + cum[seg] + rates[seg] * (ph - e[seg])
         row = out[i]
         for j in range(k - 1):
             row[j] = max(cap[j + 1] - cap[j], 0.0) / dt_s / MBIT
