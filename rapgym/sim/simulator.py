@@ -47,6 +47,16 @@ def load_user_profiles(config: ScenarioConfig) -> list[DNNProfile]:
     return out
 
 
+@numba.njit(cache=True)
+def _task_users(arr_ptr: np.ndarray) -> np.ndarray:
+    """The user of each task of arrivals packed as ``arr_ptr`` (``np.repeat(np.arange(N), np.diff(arr_ptr))``, which
+    copies one element at a time)."""
+    out = np.empty(arr_ptr[-1], dtype=np.int64)
+    for i in range(arr_ptr.shape[0] - 1):
+        out[arr_ptr[i]:arr_ptr[i + 1]] = i
+    return out
+
+
 def _pack_arrivals(arrivals: Sequence[np.ndarray], num_users: int) -> tuple[np.ndarray, np.ndarray]:
     """Flatten per-user arrival times into ``(times, ptr)``, checking count, order and finiteness."""
     if len(arrivals) != num_users:
@@ -170,7 +180,7 @@ class Simulator:
             tr_edges=packed.edges, tr_cum=packed.cum_bits, tr_rates=rates_bps, tr_ptr=packed.ptr)
         self._queues = QueueState(cursor=arr_ptr[:-1].copy(), free_at=np.zeros((cfg.num_users, NUM_STAGES)),
                                   task_latency=np.zeros(arr_t.shape[0]), task_acc_loss=np.zeros(arr_t.shape[0]))
-        self.task_user = np.repeat(np.arange(cfg.num_users), np.diff(arr_ptr))
+        self.task_user = _task_users(arr_ptr)
         self.backlog[:] = 0.0
         self.slot = 0
 

@@ -32,4 +32,5 @@ def test_reset_draws_equal_the_numpy_reference(scenario, users):
     np.testing.assert_array_equal(sim.draw.tr_rates, np.concatenate([t.rates_bps for t in traces]))
     np.testing.assert_array_equal(sim.draw.arr_t, arr_t)
     np.testing.assert_array_equal(sim.draw.arr_ptr, arr_ptr)
+    np.testing.assert_array_equal(sim.task_user, np.repeat(np.arange(users), np.diff(arr_ptr)))
     assert rng.bit_generator.state == ref.bit_generator.state
