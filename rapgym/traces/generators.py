@@ -102,9 +102,20 @@ def _gauss_markov(rng: np.random.Generator, num_links: int, n: int, mean: float,
     return out
 
 
+@njit(cache=True)
+def _stable(rng: np.random.Generator, num_links: int, n: int, mean: float, cv: float) -> np.ndarray:
+    """``(num_links, n)`` rates of :func:`stable_rates`: the normals of ``rng.standard_normal((num_links, n))``, drawn
+    one at a time."""
+    out = np.empty((num_links, n))
+    for lnk in range(num_links):
+        for j in range(n):
+            out[lnk, j] = max(mean * (1.0 + cv * rng.standard_normal()), 0.0)
+    return out
+
+
 def stable_rates(rng: np.random.Generator, num_links: int, n: int, p: dict[str, float]) -> np.ndarray:
     """``(num_links, n)`` i.i.d. rates, Mbit/s: ``mean_mbps * (1 + noise_cv * N(0, 1))`` clipped at 0 (source ``stable``)."""
-    return np.maximum(p["mean_mbps"] * (1.0 + p["noise_cv"] * rng.standard_normal((num_links, n))), 0.0)
+    return _stable(rng, num_links, n, p["mean_mbps"], p["noise_cv"])
 
 
 def gauss_markov_rates(rng: np.random.Generator, num_links: int, n: int, p: dict[str, float]) -> np.ndarray:
