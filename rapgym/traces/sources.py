@@ -24,7 +24,7 @@ episode wraps around that period, so its memory does not grow with the episode; 
 the episode, exact in float64). Real traces keep their own length. Every trace repeats.
 
 :func:`draw_uplink` returns the links packed into flat arrays (:class:`PackedTraces`, what the simulator's
-kernel reads); all links of a generated source are drawn in one compiled call.
+kernel reads); all links of a generated source are drawn in one compiled call and packed in another.
 """
 
 from __future__ import annotations
