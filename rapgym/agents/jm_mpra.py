@@ -16,10 +16,12 @@ candidates with the share it would get as one more equal user, ``1 / (n_uploadin
    The rounds stop when no user's choice changes, when the best value seen has not improved for
    ``patience`` rounds (default 2: damped best responses that keep flipping a few users), or at
    ``max_rounds`` (default 20). The best split seen is kept; the rounds taken are :attr:`JMMPRA.last_rounds`.
-2. Polish, for ``2 <= N <= polish_max_users`` (default 16): the best single-user move -- one user switches to
+2. Polish, for ``2 <= N <= polish_max_users`` (default 4): the best single-user move -- one user switches to
    another of its candidates, the others fixed, the shares recomputed -- is applied while it lowers the value,
    at most ``N`` moves (every move of every user scored at once, vectorised). A single user needs none: its
-   planning share is its own share, 1, so round 1 already takes the split of least value.
+   planning share is its own share, 1, so round 1 already takes the split of least value. The value is a
+   per-slot objective: in the benchmark's episodes the polish lowered the reward per slot at N = 8 and 16
+   (``benchmarks/policies.md``), so by default it polishes only small instances (N <= 4).
 
 The action is the final split with its raw closed-form shares.
 """
@@ -44,13 +46,13 @@ _FIELDS = tuple(Candidates.__dataclass_fields__)
 
 class JMMPRA(RAP):
     """JM-MPRA; the options of :class:`RAP` (except ``shares``) plus ``max_rounds`` (default 20, >= 1),
-    ``patience`` (default 2, >= 1) and ``polish_max_users`` (default 16, >= 0; below 2 it never polishes)."""
+    ``patience`` (default 2, >= 1) and ``polish_max_users`` (default 4, >= 0; below 2 it never polishes)."""
 
     name: ClassVar[str] = "jm-mpra"
     OPTIONS: ClassVar[dict[str, Any]] = {**{k: v for k, v in RAP.OPTIONS.items() if k != "shares"},
-                                         "max_rounds": 20, "patience": 2, "polish_max_users": 16}
+                                         "max_rounds": 20, "patience": 2, "polish_max_users": 4}
 
-    def __init__(self, ctx: Any, max_rounds: int = 20, patience: int = 2, polish_max_users: int = 16,
+    def __init__(self, ctx: Any, max_rounds: int = 20, patience: int = 2, polish_max_users: int = 4,
                  **rap_options: Any) -> None:
         super().__init__(ctx, **rap_options)
         self.max_rounds = self._integer("max_rounds", max_rounds, 1)
