@@ -10,7 +10,7 @@ the reference policies; and the report over several studies.
         --figures benchmarks/figures --write benchmarks/learning.md
 
 ``run`` trains with ``train.py`` (one subprocess per seed, ``--parallel`` at a time, a finished run is not
-retrained), then plays each seed's best model (selected on the held-out episodes ``EVAL_SEED_BASE + j``)
+retrained; ``--runs DIR ...`` evaluates finished run folders instead, e.g. the leaderboard's), then plays each seed's best model (selected on the held-out episodes ``EVAL_SEED_BASE + j``)
 and the reference policies on the test episodes ``TEST_SEED_BASE + j`` of the training scenario and of each
 ``--variants`` entry ``scenario:num_users`` (zero-shot: other N or another scenario), and writes every value
 to ``benchmarks/results/learning/<name>-<scenario>.json``. ``report`` reads those files: reward per slot of
@@ -103,8 +103,13 @@ def _curve(run: Path, episode_slots: int) -> dict[str, list[float]]:
 
 def run_study(args: argparse.Namespace) -> Path:
     """Train every seed, evaluate on the test episodes, write the study's JSON; its path."""
-    with ThreadPoolExecutor(args.parallel) as pool:
-        runs = list(pool.map(lambda s: _train(args, s), args.seeds))
+    if args.runs:
+        runs = args.runs
+        args.seeds = [RunFolder(r).read_config()["seed"] for r in runs]
+        args.timesteps = RunFolder(runs[0]).read_result()["timesteps"]
+    else:
+        with ThreadPoolExecutor(args.parallel) as pool:
+            runs = list(pool.map(lambda s: _train(args, s), args.seeds))
     register_saved_agents()
     config = RunFolder(runs[0]).read_config()
     env_kwargs = dict(config["hyperparams"]["env_kwargs"])
@@ -206,7 +211,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     run.add_argument("--name", required=True, help="study name (run folders <name>-<scenario>-s<seed>)")
     run.add_argument("--algo", required=True, choices=("ppo", "sac", "hybrid"))
     run.add_argument("--scenario", required=True, choices=available_scenarios())
-    run.add_argument("--timesteps", type=int, required=True)
+    run.add_argument("--timesteps", type=int, help="training budget per seed (not with --runs)")
     run.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     run.add_argument("--hyperparams", nargs="*", default=[], metavar="KEY=VALUE")
     run.add_argument("--variants", type=_variant, nargs="*", default=[], metavar="SCENARIO:N",
@@ -215,11 +220,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     run.add_argument("--parallel", type=int, default=2, help="training runs at a time")
     run.add_argument("--nice", type=int, default=5)
     run.add_argument("--out", type=Path, default=ROOT / "runs" / "study")
+    run.add_argument("--runs", type=Path, nargs="*", default=[],
+                     help="evaluate these finished run folders (one per training seed) instead of training")
     rep = sub.add_parser("report", help="tables and curves of finished studies")
     rep.add_argument("studies", type=Path, nargs="+")
     rep.add_argument("--figures", type=Path, default=None, help="folder of the learning-curve PNGs")
     add_write_argument(rep, "learning_study")
     args = parser.parse_args(argv)
+    if args.command == "run" and not args.runs and args.timesteps is None:
+        parser.error("run: --timesteps is required unless --runs names finished run folders")
     if args.command == "run":
         run_study(args)
     else:
