@@ -167,6 +167,7 @@ def report(paths: Sequence[Path], figures: Path | None) -> str:
                          f"{_fmt(paired_difference(agent, refs['accuracy-budget']))} | {' | '.join(ref_cells)} |")
     lines += ["", "Commands (each study's JSON under `benchmarks/results/learning/` holds every value):", ""]
     lines += [f"- `{s['command']}` — wall per run {', '.join(f'{w:.0f}' for w in s['wall_s'])} s" for s in studies]
+    lines += ["", "This section: `" + " ".join(["python", "benchmarks/learning_study.py", *sys.argv[1:]]) + "`"]
     if figures is not None:
         lines += ["", *_plot_curves(studies, figures)]
     return "\n".join(lines) + "\n"
