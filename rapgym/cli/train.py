@@ -6,30 +6,16 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from rapgym.cli.arg_types import positive_int, training_seed
 from rapgym.configs.hyperparams import ALGOS, load_hyperparams
 from rapgym.configs.overrides import parse_overrides
 from rapgym.configs.scenario import available_scenarios
 from rapgym.errors import HyperparamsError, MissingDependencyError, ScenarioError
-from rapgym.learning.held_out import EVAL_SEED_BASE
 from rapgym.learning.models import require_train_extra
 from rapgym.learning.run_folder import RunFolder
 from rapgym.learning.train import compare_run, train
 
 __all__ = ["build_parser", "main"]
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
-
-
-def _seed(text: str) -> int:
-    value = int(text)
-    if not 0 <= value < EVAL_SEED_BASE:
-        raise argparse.ArgumentTypeError(f"must be in [0, {EVAL_SEED_BASE}) (higher seeds are held out), got {text}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,21 +26,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--algo", required=True, choices=ALGOS,
                         help="ppo: flat MultiDiscrete; sac: Box; hybrid: PPO picks cut/bits, closed-form shares")
     parser.add_argument("--scenario", default="default", choices=available_scenarios(), help="scenario preset")
-    parser.add_argument("--timesteps", type=_positive_int, default=None,
+    parser.add_argument("--timesteps", type=positive_int, default=None,
                         help="environment steps in total (default: n_timesteps of the YAML)")
-    parser.add_argument("--seed", type=_seed, default=0, help="training seed (default 0)")
-    parser.add_argument("--n-envs", type=_positive_int, default=None, help="parallel envs (default: from the YAML)")
+    parser.add_argument("--seed", type=training_seed, default=0, help="training seed (default 0)")
+    parser.add_argument("--n-envs", type=positive_int, default=None, help="parallel envs (default: from the YAML)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="torch device")
     parser.add_argument("--hyperparams", nargs="+", default=[], metavar="KEY=VALUE",
                         help="override YAML hyperparameters, e.g. learning_rate=1e-3 policy_kwargs.net_arch=[64,64]")
     parser.add_argument("--out", default="runs", help="parent folder of the run folder (default runs/)")
     parser.add_argument("--run-name", default=None, help="run folder name (default <algo>-<scenario>-s<seed>-<time>)")
-    parser.add_argument("--threads", type=_positive_int, default=1, help="torch CPU threads (default 1)")
+    parser.add_argument("--threads", type=positive_int, default=1, help="torch CPU threads (default 1)")
     parser.add_argument("--no-progress-bar", action="store_true", help="hide the progress bar")
     parser.add_argument("--compare", action="store_true",
                         help="after training, compare the best model with RAP, JM-MPRA and the baselines "
                              "(table, CSV, markdown and plots in <run>/comparison)")
-    parser.add_argument("--compare-episodes", type=_positive_int, default=5, help="held-out episodes per policy for --compare")
+    parser.add_argument("--compare-episodes", type=positive_int, default=5, help="held-out episodes per policy for --compare")
     return parser
 
 

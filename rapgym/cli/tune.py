@@ -16,29 +16,15 @@ from pathlib import Path
 
 import yaml
 
+from rapgym.cli.arg_types import positive_int, training_seed
 from rapgym.configs.hyperparams import ALGOS
 from rapgym.configs.overrides import parse_overrides
 from rapgym.configs.scenario import available_scenarios
 from rapgym.errors import HyperparamsError, MissingDependencyError, ScenarioError
-from rapgym.learning.held_out import EVAL_SEED_BASE
 from rapgym.learning.tune import best_entry_yaml, run_search, write_best
 from rapgym.learning.tune_space import search_space
 
 __all__ = ["build_parser", "main"]
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
-
-
-def _seed(text: str) -> int:
-    value = int(text)
-    if not 0 <= value < EVAL_SEED_BASE:
-        raise argparse.ArgumentTypeError(f"must be in [0, {EVAL_SEED_BASE}) (higher seeds are held out), got {text}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,14 +36,14 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example: rapgym-tune --algo ppo --scenario default --trials 8 --timesteps 20000 --num-cpus 2")
     parser.add_argument("--algo", required=True, choices=ALGOS, help="the agent whose hyperparameters are searched")
     parser.add_argument("--scenario", default="default", choices=available_scenarios(), help="scenario preset")
-    parser.add_argument("--trials", type=_positive_int, default=8, help="configurations sampled (default 8)")
-    parser.add_argument("--timesteps", type=_positive_int, required=True, help="environment steps per trial at most")
-    parser.add_argument("--seed", type=_seed, default=0, help="training seed of every trial and seed of the sampling (default 0)")
+    parser.add_argument("--trials", type=positive_int, default=8, help="configurations sampled (default 8)")
+    parser.add_argument("--timesteps", type=positive_int, required=True, help="environment steps per trial at most")
+    parser.add_argument("--seed", type=training_seed, default=0, help="training seed of every trial and seed of the sampling (default 0)")
     parser.add_argument("--space", nargs="+", default=None, metavar="KEY",
                         help="search only these keys (default: the algorithm's whole space in rapgym/learning/tune_space.py)")
     parser.add_argument("--hyperparams", nargs="+", default=[], metavar="KEY=VALUE",
                         help="hyperparameters held fixed in every trial, e.g. eval_freq=2000 n_envs=8")
-    parser.add_argument("--num-cpus", type=_positive_int, default=None,
+    parser.add_argument("--num-cpus", type=positive_int, default=None,
                         help="CPUs of the local Ray instance, one trial each at a time (default: all)")
     parser.add_argument("--address", default=None, help="join this Ray cluster (e.g. auto or HOST:6379) instead of a local one")
     parser.add_argument("--out", default="runs/tune", help="parent folder of the experiment folder (default runs/tune)")
