@@ -16,7 +16,7 @@ and the reference policies on the test episodes ``TEST_SEED_BASE + j`` of the tr
 to ``benchmarks/results/learning/<name>-<scenario>.json``. ``report`` reads those files: reward per slot of
 each agent as mean ± 95 % CI over training seeds and test episodes (crossed bootstrap,
 :mod:`rapgym.learning.study`), paired differences to JM-MPRA and accuracy-budget on the same episodes, and
-one figure per training scenario of the held-out learning curves (mean ± t-interval over seeds, environment
+one figure per training scenario and N of the held-out learning curves (mean ± t-interval over seeds, environment
 steps on the x axis) with JM-MPRA and accuracy-budget on the same held-out episodes as horizontal lines.
 """
 
@@ -174,16 +174,16 @@ def report(paths: Sequence[Path], figures: Path | None) -> str:
 
 
 def _plot_curves(studies: Sequence[dict[str, Any]], figures: Path) -> list[str]:
-    """One learning-curve figure per training scenario; the Markdown image lines."""
+    """One learning-curve figure per training scenario and N; the Markdown image lines."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     out = []
-    for scenario in sorted({s["scenario"] for s in studies}):
+    for scenario, users in sorted({(s["scenario"], s["num_users"]) for s in studies}):
         fig, ax = plt.subplots(figsize=(9, 4.4))
-        group = [s for s in studies if s["scenario"] == scenario]
+        group = [s for s in studies if (s["scenario"], s["num_users"]) == (scenario, users)]
         for study in group:
             band = seed_band([(c["steps"], c["agent"]) for c in study["curves"]])
             line, = ax.plot(band.steps, band.mean, marker="o", ms=2, label=f"{study['name']} ({len(study['seeds'])} seeds)")
@@ -193,15 +193,15 @@ def _plot_curves(studies: Sequence[dict[str, Any]], figures: Path) -> list[str]:
         ax.axhline(refs["accuracy-budget"], color="grey", ls=":", lw=1.2, label="accuracy-budget")
         ax.set_xlabel("environment steps")
         ax.set_ylabel("reward per slot (held-out selection episodes)")
-        ax.set_title(f"{scenario}: held-out reward during training, mean ± 95 % CI over seeds")
+        ax.set_title(f"{scenario}, N = {users}: held-out reward during training, mean ± 95 % CI over seeds")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="lower right")
         fig.tight_layout()
         figures.mkdir(parents=True, exist_ok=True)
-        path = figures / f"learning_study_{scenario}.png"
+        path = figures / f"learning_study_{scenario}_n{users}.png"
         fig.savefig(path, dpi=110)
         plt.close(fig)
-        out.append(f"![{scenario} learning curves](figures/{path.name})")
+        out.append(f"![{scenario} N = {users} learning curves](figures/{path.name})")
     return out
 
 
