@@ -159,8 +159,8 @@ def report(paths: Sequence[Path], figures: Path | None) -> str:
             agent = np.array(v["agent"])
             refs = {k: np.array(x) for k, x in v["references"].items()}
             mean = crossed_mean(agent)
-            ref_cells = [f"{crossed_mean(refs[p][None, :]).mean:.3f} ± {crossed_mean(refs[p][None, :]).half_width:.3f}"
-                         for p in REFERENCES]
+            ref_means = [crossed_mean(refs[p][None, :]) for p in REFERENCES]
+            ref_cells = [f"{r.mean:.3f} ± {r.half_width:.3f}" for r in ref_means]
             lines.append(f"| {study['name']} | {study['scenario']} N={study['num_users']} | {v['scenario']} N={v['num_users']} | "
                          f"{len(study['seeds'])} | {study['timesteps']:,} | {mean.mean:.3f} ± {mean.half_width:.3f} | "
                          f"{', '.join(f'{m:.2f}' for m in mean.seed_means)} | {_fmt(paired_difference(agent, refs['jm-mpra']))} | "
