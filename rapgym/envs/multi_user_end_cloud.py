@@ -162,6 +162,9 @@ class MultiUserEndCloudEnv(gym.Env):
             "cloud_load": spaces.Box(0.0, MAX_CLOUD_LOAD, (1,), np.float32),
         })
         self._ones = np.ones(n)
+        self._action_shape = (n,)
+        self._cut_mask = sim.cut_mask
+        self._dt, self._history, self._episode_slots = cfg.dt_s, cfg.history, cfg.episode_slots
         self._cloud_load = 0.0
         self._return = 0.0
         self._last_action: tuple[np.ndarray, np.ndarray] | None = None
@@ -186,17 +189,18 @@ class MultiUserEndCloudEnv(gym.Env):
         return self._observation(), {}
 
     def step(self, action: dict[str, Any]) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
-        if self.sim.slot >= self.config.episode_slots:
+        sim = self.sim
+        if sim.slot >= self._episode_slots:
             raise RuntimeError("step() called after the episode was truncated; call reset()")
-        split, bits, compute, uplink = self._parse_action(action)
-        stats = self.sim.step(split, bits, compute, uplink)
-        dt = self.config.dt_s
-        reward = -stats.cost_sum / stats.tasks if stats.tasks > 0 else 0.0
-        self._cloud_load = stats.cloud_work_s / dt
+        split, bits, compute, uplink = parse_action(action, self._action_shape, self.config.shared_uplink)
+        stats = sim.step(split, bits, compute, self._ones if uplink is None else uplink)
+        tasks = stats.tasks
+        reward = -stats.cost_sum / tasks if tasks > 0 else 0.0
+        self._cloud_load = cloud_load = stats.cloud_work_s / self._dt
         self._return += reward
         self._last_action = (split, bits)
-        info = slot_info(stats, dt, self._cloud_load, sim=self.sim)
-        truncated = self.sim.slot >= self.config.episode_slots
+        info = slot_info(stats, self._dt, cloud_load, sim=sim)
+        truncated = sim.slot >= self._episode_slots
         if truncated:
             info[EPISODE_KEY] = self.episode_summary()
         return self._observation(), float(reward), False, truncated, info
@@ -234,17 +238,13 @@ class MultiUserEndCloudEnv(gym.Env):
         return self._last_action
 
     # ------------------------------------------------------------------ helpers
-    def _parse_action(self, action: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        split, bits, compute, uplink = parse_action(action, (self.num_users,), self.config.shared_uplink)
-        return split, bits, compute, self._ones if uplink is None else uplink
-
     def _observation(self) -> dict[str, np.ndarray]:
-        t, hist = self.sim.slot, self.config.history
+        t = self.sim.slot
         return {
-            "bandwidth": self._bandwidth[:, t:t + hist].copy(),
+            "bandwidth": self._bandwidth[:, t:t + self._history].copy(),
             "queue": self.sim.backlog.copy(),
             "profile": self._profile_obs.copy(),
-            "cut_mask": self.sim.cut_mask.copy(),
+            "cut_mask": self._cut_mask.copy(),
             "cloud_load": np.array([min(self._cloud_load, MAX_CLOUD_LOAD)], dtype=np.float32),
         }
 

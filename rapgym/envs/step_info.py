@@ -83,20 +83,22 @@ def slot_info(stats: SlotStats, dt_s: float, cloud_load: float, *, sim: Simulato
     """The ``info`` of one slot: task counts, mean / max latency (s), mean accuracy (%), cloud load (offered
     work / slot length, unclipped) and the uplink throughput of the slot (Mbit/s); given the ``sim`` that just
     stepped, also the per-user outcomes of :func:`user_outcomes`."""
-    completed = stats.completed
+    tasks, _, latency_sum, _, dropped, missed, _, completed, uplink_bits, latency_max, accuracy_sum = stats
     info: dict[str, Any] = {
-        "tasks": int(stats.tasks),
+        "tasks": int(tasks),
         "completed": int(completed),
-        "dropped": int(stats.dropped),
-        "deadline_misses": int(stats.missed),
-        "mean_latency_s": stats.latency_sum / completed if completed > 0 else 0.0,
-        "max_latency_s": stats.latency_max,
-        "mean_accuracy": stats.accuracy_sum / completed if completed > 0 else 0.0,
+        "dropped": int(dropped),
+        "deadline_misses": int(missed),
+        "mean_latency_s": latency_sum / completed if completed > 0 else 0.0,
+        "max_latency_s": latency_max,
+        "mean_accuracy": accuracy_sum / completed if completed > 0 else 0.0,
         "cloud_load": cloud_load,
-        "uplink_mbps": stats.uplink_bits / dt_s / 1e6,
+        "uplink_mbps": uplink_bits / dt_s / 1e6,
     }
-    if sim is not None:
-        info.update(user_outcomes(sim))
+    if sim is not None:  # user_outcomes(sim), without a second dict
+        counts, means = sim.user_counts.copy(), sim.user_means.copy()
+        info["user_tasks"], info["user_cost"], info["user_mean_latency_s"] = counts[0], means[0], means[1]
+        info["user_dropped"], info["user_deadline_misses"] = counts[1], counts[2]
     return info
 
 

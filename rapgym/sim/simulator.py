@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 
 import numba
 import numpy as np
+from numba import njit, types
+from numba.experimental import structref
 
 from rapgym.configs.scenario import ScenarioConfig
 from rapgym.errors import ActionError, ProfileError, ScenarioError, TraceError
@@ -55,6 +57,43 @@ def _task_users(arr_ptr: np.ndarray) -> np.ndarray:
     for i in range(arr_ptr.shape[0] - 1):
         out[arr_ptr[i]:arr_ptr[i + 1]] = i
     return out
+
+
+@structref.register
+class _KernelStateType(types.StructRef):
+    """numba type of :class:`_KernelState`."""
+
+    def preprocess_fields(self, fields: tuple) -> tuple:
+        return tuple((name, types.unliteral(typ)) for name, typ in fields)
+
+
+class _KernelState(structref.StructRefProxy):
+    """The kernel's arguments that stay the same between resets (``model``, ``draw``, ``queues``, ``out``) in one numba
+    object: a step passes one pointer instead of unboxing ~30 arrays and scalars (~5 us, more than a slot of 8 users)."""
+
+
+structref.define_proxy(_KernelState, _KernelStateType, ["model", "draw", "queues", "out"])
+
+_END_MODEL = len(SystemModel._fields)
+_END_DRAW = _END_MODEL + len(EpisodeDraw._fields)
+_END_QUEUES = _END_DRAW + len(QueueState._fields)
+
+
+@njit(cache=True)
+def _kernel_state(*fields: object) -> _KernelState:
+    """The :class:`_KernelState` of the fields of ``(model, draw, queues, out)``, flattened in that order (array
+    arguments take the dispatcher's fast path; NamedTuples would be typed in Python, element by element)."""
+    return _KernelState(SystemModel(*fields[:_END_MODEL]), EpisodeDraw(*fields[_END_MODEL:_END_DRAW]),
+                        QueueState(*fields[_END_DRAW:_END_QUEUES]), SlotOutputs(*fields[_END_QUEUES:]))
+
+
+@njit(cache=True)
+def _advance(state: _KernelState, slot: int, dt_s: float, split: np.ndarray, bits_idx: np.ndarray,
+             compute_share: np.ndarray, uplink_share: np.ndarray) -> int:
+    """:func:`pipeline.run_slot` of slot ``slot`` (``[slot * dt_s, slot * dt_s + dt_s)``) on the arrays of ``state``."""
+    t0 = slot * dt_s
+    return pipeline.run_slot(t0, t0 + dt_s, state.model, state.draw, split, bits_idx, compute_share, uplink_share,
+                             state.queues, state.out)
 
 
 def _pack_arrivals(arrivals: Sequence[np.ndarray], num_users: int) -> tuple[np.ndarray, np.ndarray]:
@@ -111,9 +150,11 @@ class Simulator:
         table = features.copy()
         table[:, :, COL_TX] *= 8.0
         self._kernels: dict[tuple, Callable[..., int]] = {}
-        """The kernel compiled for each combination of action-array types, called without numba's dispatcher:
-        the dispatcher re-derives the types of the model and state tuples on every call, which at small N costs
-        more than the slot itself. Cleared whenever the state arrays are replaced."""
+        """:func:`_advance` compiled for each combination of action-array types, called without numba's dispatcher
+        (which would type the state and every array on each call). Cleared when the state's numba type changes."""
+        self._state: _KernelState | None = None
+        """The kernel's model, draw, queues and outputs (built on the first step after they are replaced)."""
+        self._state_type: types.Type | None = None
         self._model = SystemModel(
             table=table, num_cuts=self.num_cuts, bit_scale=self.bits / 32.0, deadline_s=self.deadline,
             base_accuracy=self.base_accuracy, link_of_user=self.link_of_user, min_share=float(config.min_share),
@@ -129,8 +170,8 @@ class Simulator:
         self.slot = 0
 
     def __getstate__(self) -> dict:
-        """Pickle and deepcopy without the compiled kernels (they are looked up again on the first step)."""
-        return {**self.__dict__, "_kernels": {}}
+        """Pickle and deepcopy without the compiled kernels and the kernel state (built again on the first step)."""
+        return {**self.__dict__, "_kernels": {}, "_state": None, "_state_type": None}
 
     @property
     def horizon_s(self) -> float:
@@ -174,7 +215,7 @@ class Simulator:
         slot_rates_mbps(packed.edges, packed.cum_bits, rates_bps, packed.ptr, self.link_of_user, trace_offset,
                         self._slot_edges, dt, self.slot_rate_mbps)
         arr_t, arr_ptr = episode_arrivals(rng, cfg.arrival, self.fps, self.horizon_s) if replayed is None else replayed
-        self._kernels.clear()
+        self._state = None
         self._draw = EpisodeDraw(
             arr_t=arr_t, arr_ptr=arr_ptr, trace_offset=trace_offset,
             tr_edges=packed.edges, tr_cum=packed.cum_bits, tr_rates=rates_bps, tr_ptr=packed.ptr)
@@ -201,7 +242,7 @@ class Simulator:
         """Continue the episode on ``draw``, ``queues`` and ``out``, which must hold the values of :attr:`draw`,
         :attr:`queues` and the slot outputs (e.g. rows of a batch's arrays, :class:`rapgym.sim.batch.SimulatorBatch`)."""
         self._draw, self._queues, self._out = draw, queues, out
-        self._kernels.clear()
+        self._state = None
         self.shares, self.backlog = out.shares, out.backlog
 
     @property
@@ -261,9 +302,12 @@ class Simulator:
         Raises:
             ActionError: an entry is outside its range (nothing is changed).
         """
-        t0 = self.now_s
-        args = (t0, t0 + self.config.dt_s, self._model, self._draw, split, bits_idx, compute_share, uplink_share,
-                self._queues, self._out)
+        state = self._state
+        if state is None:
+            state = self._state = _kernel_state(*self._model, *self._draw, *self._queues, *self._out)
+            if state._type is not self._state_type:  # numba types are interned
+                self._state_type = state._type
+                self._kernels.clear()
         # numba's array type: dtype, layout, writeable, aligned (flags.carray: C-contiguous, aligned and writeable)
         if split.flags.carray and bits_idx.flags.carray and compute_share.flags.carray and uplink_share.flags.carray:
             key: tuple = (split.dtype, bits_idx.dtype, compute_share.dtype, uplink_share.dtype)
@@ -272,8 +316,9 @@ class Simulator:
                         for a in (split, bits_idx, compute_share, uplink_share))
         kernel = self._kernels.get(key)
         if kernel is None:
-            kernel = self._kernels[key] = pipeline.run_slot.compile(tuple(numba.typeof(a) for a in args))
-        status = kernel(*args)
+            args = (state, self.slot, self.config.dt_s, split, bits_idx, compute_share, uplink_share)
+            kernel = self._kernels[key] = _advance.compile(tuple(numba.typeof(a) for a in args))
+        status = kernel(state, self.slot, self.config.dt_s, split, bits_idx, compute_share, uplink_share)
         if status != pipeline.STATUS_OK:
             raise self.action_error(status)
         self.slot += 1
