@@ -14,7 +14,9 @@ from numba import njit
 from rapgym.sim.batch import SimulatorBatch
 from rapgym.sim.layout import (
     STAT_ACCURACY_SUM,
+    STAT_CLOUD_WORK_S,
     STAT_COMPLETED,
+    STAT_COST_SUM,
     STAT_DROPPED,
     STAT_LATENCY_MAX,
     STAT_LATENCY_SUM,
@@ -25,7 +27,7 @@ from rapgym.sim.layout import (
 )
 from rapgym.sim.simulator import Simulator
 
-__all__ = ["EPISODE_KEY", "USER_KEYS", "batch_slot_info", "episode_summary", "percentile_95", "slot_info",
+__all__ = ["EPISODE_KEY", "USER_KEYS", "batch_step", "episode_summary", "percentile_95", "slot_info",
            "stack_summaries", "user_outcomes"]
 
 EPISODE_KEY = "rapgym_episode"
@@ -37,19 +39,34 @@ USER_KEYS = ("user_tasks", "user_cost", "user_mean_latency_s", "user_dropped", "
 
 
 @njit(cache=True)
-def _batch_slot_rows(active: np.ndarray, stats: np.ndarray, cloud_load: np.ndarray, dt_s: float,
-                     user_counts: np.ndarray, user_means: np.ndarray, slot_counts: np.ndarray, slot_values: np.ndarray,
-                     counts: np.ndarray, means: np.ndarray) -> None:
-    """:func:`slot_info` of every ``active`` copy ``m`` (row ``m`` of the ``(M, NUM_STATS)`` stats, ``(M,)`` cloud
-    loads, ``(M, 3, N)`` and ``(M, 2, N)`` per-user outcomes of the kernel), the same arithmetic, into the zeroed
-    ``(4, M)`` counts (:data:`_SLOT_COUNT_KEYS`), ``(5, M)`` values (:data:`_SLOT_VALUE_KEYS`) and the per-user
-    ``(3, M, N)`` counts and ``(2, M, N)`` means."""
-    for m in range(active.shape[0]):
+def _batch_step_rows(active: np.ndarray, stats: np.ndarray, slots: np.ndarray, episode_slots: int, dt_s: float,
+                     user_counts: np.ndarray, user_means: np.ndarray, cloud_load: np.ndarray, returns: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The single env's reward, truncation and :func:`slot_info` of every ``active`` copy ``m`` (row ``m`` of the
+    ``(M, NUM_STATS)`` stats, ``(M, 3, N)`` and ``(M, 2, N)`` per-user outcomes of the kernel, ``(M,)`` slots), the
+    same arithmetic; the copy's cloud load (``(M,)``) is set and its reward added to ``returns`` (``(M,)``) in place.
+
+    Returns:
+        ``(rewards, truncated, slot_counts, slot_values, counts, means)``: ``(M,)`` rewards and truncation flags,
+        ``(4, M)`` counts (:data:`_SLOT_COUNT_KEYS`), ``(5, M)`` values (:data:`_SLOT_VALUE_KEYS`), the per-user
+        ``(3, M, N)`` counts and ``(2, M, N)`` means; zero in the rows of inactive copies.
+    """
+    num_copies, n = user_counts.shape[0], user_counts.shape[2]
+    rewards, truncated = np.zeros(num_copies), np.zeros(num_copies, dtype=np.bool_)
+    slot_counts, slot_values = np.zeros((4, num_copies), dtype=np.int64), np.zeros((5, num_copies))
+    counts, means = np.zeros((3, num_copies, n), dtype=np.int64), np.zeros((2, num_copies, n))
+    for m in range(num_copies):
         if not active[m]:
             continue
         row = stats[m]
+        tasks = row[STAT_TASKS]
+        reward = -row[STAT_COST_SUM] / tasks if tasks > 0 else 0.0
+        rewards[m] = reward
+        returns[m] += reward
+        cloud_load[m] = row[STAT_CLOUD_WORK_S] / dt_s
+        truncated[m] = slots[m] >= episode_slots
         completed = row[STAT_COMPLETED]
-        slot_counts[0, m] = np.int64(row[STAT_TASKS])
+        slot_counts[0, m] = np.int64(tasks)
         slot_counts[1, m] = np.int64(completed)
         slot_counts[2, m] = np.int64(row[STAT_DROPPED])
         slot_counts[3, m] = np.int64(row[STAT_MISSED])
@@ -60,10 +77,13 @@ def _batch_slot_rows(active: np.ndarray, stats: np.ndarray, cloud_load: np.ndarr
         slot_values[4, m] = row[STAT_UPLINK_BITS] / dt_s / 1e6
         counts[:, m, :] = user_counts[m]
         means[:, m, :] = user_means[m]
+    return rewards, truncated, slot_counts, slot_values, counts, means
 
 
 _SLOT_COUNT_KEYS = ("tasks", "completed", "dropped", "deadline_misses")
 _SLOT_VALUE_KEYS = ("mean_latency_s", "max_latency_s", "mean_accuracy", "cloud_load", "uplink_mbps")
+_BATCH_KEYS = tuple(k for key in _SLOT_COUNT_KEYS + _SLOT_VALUE_KEYS + USER_KEYS for k in (key, f"_{key}"))
+"""Every key of a batched slot info, each followed by its mask's."""
 
 
 def user_outcomes(sim: Simulator) -> dict[str, np.ndarray]:
@@ -102,23 +122,23 @@ def slot_info(stats: SlotStats, dt_s: float, cloud_load: float, *, sim: Simulato
     return info
 
 
-def batch_slot_info(batch: SimulatorBatch, active: np.ndarray, cloud_load: np.ndarray) -> dict[str, np.ndarray]:
-    """The vector ``info`` of one :meth:`SimulatorBatch.step`: :func:`slot_info` of every ``active`` copy (with
-    its per-user outcomes), batched the way Gymnasium's vector envs batch infos: per key an ``(M,)`` (``(M, N)``
-    per user) array, zero in the rows of inactive copies, and a ``_key`` mask of the active copies. One compiled
-    call for all copies."""
-    m, n = batch.num_copies, batch.config.num_users
-    slot_counts, slot_values = np.zeros((4, m), np.int64), np.zeros((5, m))
-    counts, means = np.zeros((3, m, n), np.int64), np.zeros((2, m, n))
-    _batch_slot_rows(active, batch.stats, cloud_load, batch.config.dt_s, batch.user_counts, batch.user_means,
-                     slot_counts, slot_values, counts, means)
-    values = (*slot_counts, *slot_values, counts[0], means[0], means[1], counts[1], counts[2])
-    masks = np.repeat(active[None, :], len(values), axis=0)  # one row per key: Gymnasium's masks are separate arrays
-    info: dict[str, np.ndarray] = {}
-    for key, value, mask in zip(_SLOT_COUNT_KEYS + _SLOT_VALUE_KEYS + USER_KEYS, values, masks, strict=True):
-        info[key] = value
-        info[f"_{key}"] = mask
-    return info
+def batch_step(batch: SimulatorBatch, active: np.ndarray, cloud_load: np.ndarray, returns: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """``(rewards, truncated, info)`` of one :meth:`SimulatorBatch.step` of the ``active`` copies, each copy's as the
+    single env computes it, in one compiled call: ``(M,)`` rewards (0 for inactive copies), ``(M,)`` truncation flags,
+    and :func:`slot_info` of every active copy (with its per-user outcomes) batched the way Gymnasium's vector envs
+    batch infos: per key an ``(M,)`` (``(M, N)`` per user) array, zero in the rows of inactive copies, and a
+    ``_key`` mask of the active copies (no keys when no copy is active). Sets the active copies' entries of
+    ``cloud_load`` (``(M,)``, offered work / slot length) and adds their rewards to ``returns`` (``(M,)``)."""
+    rewards, truncated, slot_counts, slot_values, counts, means = _batch_step_rows(
+        active, batch.stats, batch.slots, batch.config.episode_slots, batch.config.dt_s, batch.user_counts,
+        batch.user_means, cloud_load, returns)
+    if not active.any():
+        return rewards, truncated, {}
+    values: list[np.ndarray | None] = [None] * len(_BATCH_KEYS)
+    values[0::2] = (*slot_counts, *slot_values, counts[0], means[0], means[1], counts[1], counts[2])
+    values[1::2] = np.repeat(active[None, :], len(_BATCH_KEYS) // 2, axis=0)  # Gymnasium's masks are separate arrays
+    return rewards, truncated, dict(zip(_BATCH_KEYS, values, strict=True))
 
 
 def stack_summaries(summaries: list[dict[str, float]], rows: np.ndarray, num_copies: int) -> dict[str, np.ndarray]:

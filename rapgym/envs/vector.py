@@ -28,17 +28,32 @@ import numpy as np
 from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space
+from numba import njit
 
 from rapgym.configs.scenario import ScenarioConfig, load_scenario
 from rapgym.envs.inputs import RESET_OPTIONS, check_reset_options, parse_action
 from rapgym.envs.multi_user_end_cloud import MAX_BANDWIDTH_MBPS, MAX_CLOUD_LOAD, MultiUserEndCloudEnv
-from rapgym.envs.step_info import EPISODE_KEY, batch_slot_info, episode_summary, stack_summaries
+from rapgym.envs.step_info import EPISODE_KEY, batch_step, episode_summary, stack_summaries
 from rapgym.errors import ScenarioError
 from rapgym.profiles.profile import DNNProfile
 from rapgym.sim.batch import SimulatorBatch
-from rapgym.sim.layout import STAT_CLOUD_WORK_S, STAT_COST_SUM, STAT_TASKS
 
 __all__ = ["MultiUserEndCloudVectorEnv"]
+
+
+@njit(cache=True)
+def _observe(bandwidth: np.ndarray, slots: np.ndarray, history: int, cloud_load: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """``(M, N, H)`` window of each copy's ``(M, N, T + H)`` bandwidth at its slot (``bandwidth[m, :, s:s + H]``) and
+    the ``(M, 1)`` float32 cloud-load observation (clipped at :data:`MAX_CLOUD_LOAD`), new arrays."""
+    num_copies, n = bandwidth.shape[0], bandwidth.shape[1]
+    window = np.empty((num_copies, n, history), dtype=bandwidth.dtype)
+    load = np.empty((num_copies, 1), dtype=np.float32)
+    for m in range(num_copies):
+        s = slots[m]
+        window[m] = bandwidth[m, :, s:s + history]
+        load[m, 0] = min(cloud_load[m], MAX_CLOUD_LOAD)
+    return window, load
 
 
 class MultiUserEndCloudVectorEnv(gym.vector.VectorEnv):
@@ -75,14 +90,12 @@ class MultiUserEndCloudVectorEnv(gym.vector.VectorEnv):
         self._profile = np.broadcast_to(single.sim.features.astype(np.float32), shape)
         self._cut_mask = np.broadcast_to(single.sim.cut_mask, (m, *single.sim.cut_mask.shape))
         self._bandwidth = np.zeros((m, cfg.num_users, cfg.episode_slots + cfg.history), dtype=np.float32)
-        length = self._bandwidth.shape[-1]  # flat index of each copy's window at slot 0
-        self._window = (np.arange(m)[:, None, None] * (cfg.num_users * length)
-                        + np.arange(cfg.num_users)[None, :, None] * length + np.arange(cfg.history))
         self._rngs: list[np.random.Generator | None] = [None] * m
         self._cloud_load = np.zeros(m)
         self._returns = np.zeros(m)
         self._autoreset = np.zeros(m, dtype=np.bool_)
         self._ones = np.ones((m, cfg.num_users))
+        self._action_shape = (m, cfg.num_users)
 
     # ------------------------------------------------------------------ gymnasium API
     def reset(self, *, seed: int | Sequence[int | None] | None = None, options: dict[str, Any] | None = None
@@ -101,29 +114,21 @@ class MultiUserEndCloudVectorEnv(gym.vector.VectorEnv):
 
     def step(self, actions: dict[str, Any]) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray,
                                                     dict[str, Any]]:
-        m, cfg = self.num_envs, self.config
-        split, bits, compute, uplink = parse_action(actions, (m, self.num_users), cfg.shared_uplink)
-        if uplink is None:
-            uplink = self._ones
-        resetting = self._autoreset.copy()
+        split, bits, compute, uplink = parse_action(actions, self._action_shape, self.config.shared_uplink)
+        resetting = self._autoreset
         stepping = ~resetting
-        self.batch.step(stepping, split, bits, compute, uplink)
-        stats = self.batch.stats
-        tasks = stats[:, STAT_TASKS]
-        rewards = np.where(stepping & (tasks > 0), -stats[:, STAT_COST_SUM] / np.where(tasks > 0, tasks, 1.0), 0.0)
-        self._cloud_load = np.where(stepping, stats[:, STAT_CLOUD_WORK_S] / cfg.dt_s, self._cloud_load)
-        self._returns += rewards
-        truncated = stepping & (self.batch.slots >= cfg.episode_slots)
-        infos: dict[str, Any] = batch_slot_info(self.batch, stepping, self._cloud_load) if stepping.any() else {}
+        self.batch.step(stepping, split, bits, compute, self._ones if uplink is None else uplink)
+        rewards, truncated, infos = batch_step(self.batch, stepping, self._cloud_load, self._returns)
         if truncated.any():
             rows = np.flatnonzero(truncated)
             summaries = [episode_summary(self.batch.simulator(k), float(self._returns[k])) for k in rows]
-            infos[EPISODE_KEY] = stack_summaries(summaries, rows, m)
+            infos[EPISODE_KEY] = stack_summaries(summaries, rows, self.num_envs)
             infos[f"_{EPISODE_KEY}"] = truncated.copy()
-        for k in np.flatnonzero(resetting):
-            self._reset_copy(k, None, {})
+        if resetting.any():
+            for k in np.flatnonzero(resetting):
+                self._reset_copy(k, None, {})
         self._autoreset = truncated.copy()
-        return self._observation(), rewards, np.zeros(m, dtype=np.bool_), truncated, infos
+        return self._observation(), rewards, np.zeros(self.num_envs, dtype=np.bool_), truncated, infos
 
     # ------------------------------------------------------------------ helpers
     def _reset_copy(self, k: int, seed: int | None, options: dict[str, Any]) -> None:
@@ -135,13 +140,9 @@ class MultiUserEndCloudVectorEnv(gym.vector.VectorEnv):
         self._returns[k] = 0.0
 
     def _observation(self) -> dict[str, np.ndarray]:
-        return {
-            "bandwidth": np.take(self._bandwidth, self._window + self.batch.slots[:, None, None]),
-            "queue": self.batch.backlog.copy(),
-            "profile": self._profile,
-            "cut_mask": self._cut_mask,
-            "cloud_load": np.minimum(self._cloud_load, MAX_CLOUD_LOAD).astype(np.float32)[:, None],
-        }
+        bandwidth, cloud_load = _observe(self._bandwidth, self.batch.slots, self.config.history, self._cloud_load)
+        return {"bandwidth": bandwidth, "queue": self.batch.backlog.copy(), "profile": self._profile,
+                "cut_mask": self._cut_mask, "cloud_load": cloud_load}
 
     def _reset_mask(self, mask: Any) -> np.ndarray:
         if mask is None:

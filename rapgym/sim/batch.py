@@ -8,19 +8,34 @@ Rows are padded to the longest episode seen; they grow (all copies move) when a 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+import numba
 import numpy as np
+from numba import njit
 
 from rapgym.configs.scenario import ScenarioConfig
 from rapgym.profiles.profile import DNNProfile
 from rapgym.sim import pipeline
 from rapgym.sim.layout import NUM_STAGES, NUM_STATS
 from rapgym.sim.pipeline import EpisodeDraw, QueueState, SlotOutputs
-from rapgym.sim.simulator import Simulator, load_user_profiles
+from rapgym.sim.simulator import KernelState, Simulator, array_key, kernel_state, load_user_profiles
 from rapgym.traces.trace import BandwidthTrace
 
 __all__ = ["SimulatorBatch"]
+
+
+@njit(cache=True)
+def _advance_copies(state: KernelState, slots: np.ndarray, dt_s: float, active: np.ndarray, split: np.ndarray,
+                    bits_idx: np.ndarray, compute_share: np.ndarray, uplink_share: np.ndarray) -> tuple[int, int]:
+    """:func:`pipeline.run_slots` of every ``active`` copy at its slot ``slots[m]`` on the batch arrays of ``state``,
+    then ``slots[m] += 1`` for each (nothing changes when an entry is out of range)."""
+    status, copy = pipeline.run_slots(slots * dt_s, dt_s, active, state.model, state.draw, split, bits_idx,
+                                      compute_share, uplink_share, state.queues, state.out)
+    if status == pipeline.STATUS_OK:
+        for m in range(slots.shape[0]):
+            slots[m] += active[m]
+    return status, copy
 
 
 def _grown(array: np.ndarray, length: int) -> np.ndarray:
@@ -60,6 +75,12 @@ class SimulatorBatch:
                                   np.zeros((m, links + 1), dtype=np.int64))
         self._queues = QueueState(np.zeros((m, n), dtype=np.int64), np.zeros((m, n, NUM_STAGES)), np.zeros((m, 0)),
                                   np.zeros((m, 0)))
+        self._state: KernelState | None = None
+        """The batch arrays as one numba object (built on the first step after they are replaced)."""
+        self._kernels: dict[tuple, Callable[..., tuple[int, int]]] = {}
+        """:func:`_advance_copies` compiled per combination of argument-array types, called without the dispatcher;
+        cleared when the state's numba type changes."""
+        self._state_type: numba.types.Type | None = None
 
     @property
     def num_copies(self) -> int:
@@ -134,6 +155,7 @@ class SimulatorBatch:
         self._draws = d._replace(arr_t=_grown(d.arr_t, tasks), tr_edges=_grown(d.tr_edges, edges),
                                  tr_cum=_grown(d.tr_cum, edges), tr_rates=_grown(d.tr_rates, rates))
         self._queues = q._replace(task_latency=_grown(q.task_latency, tasks), task_acc_loss=_grown(q.task_acc_loss, tasks))
+        self._state = None
         for m in np.flatnonzero(self._ready):
             self._bind(m)
 
@@ -144,10 +166,18 @@ class SimulatorBatch:
         Raises:
             ActionError: an entry of an active row is out of range (no copy changes); the message names the copy.
         """
-        status, copy = pipeline.run_slots(self.slots * self.config.dt_s, self.config.dt_s, active, self.model,
-                                          self._draws, split, bits_idx, compute_share, uplink_share, self._queues,
-                                          SlotOutputs(self.stats, self.shares, self.backlog, self.user_counts,
-                                                      self.user_means))
+        state = self._state
+        if state is None:
+            state = self._state = kernel_state(*self.model, *self._draws, *self._queues, self.stats, self.shares,
+                                               self.backlog, self.user_counts, self.user_means)
+            if state._type is not self._state_type:  # numba types are interned
+                self._state_type = state._type
+                self._kernels.clear()
+        key = array_key(active, split, bits_idx, compute_share, uplink_share)
+        kernel = self._kernels.get(key)
+        if kernel is None:
+            args = (state, self.slots, self.config.dt_s, active, split, bits_idx, compute_share, uplink_share)
+            kernel = self._kernels[key] = _advance_copies.compile(tuple(numba.typeof(a) for a in args))
+        status, copy = kernel(state, self.slots, self.config.dt_s, active, split, bits_idx, compute_share, uplink_share)
         if status != pipeline.STATUS_OK:
             raise self._sims[copy].action_error(status, f"copy {copy}: ")
-        self.slots += active

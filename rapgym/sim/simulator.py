@@ -28,7 +28,7 @@ from rapgym.traces.capacity import slot_rates_mbps
 from rapgym.traces.sources import PackedTraces, draw_uplink
 from rapgym.traces.trace import BandwidthTrace
 
-__all__ = ["Simulator"]
+__all__ = ["KernelState", "Simulator", "array_key", "kernel_state"]
 
 _STATUS_FIELD = {
     pipeline.STATUS_BAD_SPLIT: "split",
@@ -60,19 +60,20 @@ def _task_users(arr_ptr: np.ndarray) -> np.ndarray:
 
 
 @structref.register
-class _KernelStateType(types.StructRef):
-    """numba type of :class:`_KernelState`."""
+class KernelStateType(types.StructRef):
+    """numba type of :class:`KernelState`."""
 
     def preprocess_fields(self, fields: tuple) -> tuple:
         return tuple((name, types.unliteral(typ)) for name, typ in fields)
 
 
-class _KernelState(structref.StructRefProxy):
-    """The kernel's arguments that stay the same between resets (``model``, ``draw``, ``queues``, ``out``) in one numba
-    object: a step passes one pointer instead of unboxing ~30 arrays and scalars (~5 us, more than a slot of 8 users)."""
+class KernelState(structref.StructRefProxy):
+    """The kernel's arguments that stay the same between resets (``model``, ``draw``, ``queues``, ``out``; one copy's
+    or, in :class:`rapgym.sim.batch.SimulatorBatch`, every copy's) in one numba object: a step passes one pointer
+    instead of unboxing ~30 arrays and scalars (~5 us, more than a slot of 8 users)."""
 
 
-structref.define_proxy(_KernelState, _KernelStateType, ["model", "draw", "queues", "out"])
+structref.define_proxy(KernelState, KernelStateType, ["model", "draw", "queues", "out"])
 
 _END_MODEL = len(SystemModel._fields)
 _END_DRAW = _END_MODEL + len(EpisodeDraw._fields)
@@ -80,15 +81,24 @@ _END_QUEUES = _END_DRAW + len(QueueState._fields)
 
 
 @njit(cache=True)
-def _kernel_state(*fields: object) -> _KernelState:
-    """The :class:`_KernelState` of the fields of ``(model, draw, queues, out)``, flattened in that order (array
+def kernel_state(*fields: object) -> KernelState:
+    """The :class:`KernelState` of the fields of ``(model, draw, queues, out)``, flattened in that order (array
     arguments take the dispatcher's fast path; NamedTuples would be typed in Python, element by element)."""
-    return _KernelState(SystemModel(*fields[:_END_MODEL]), EpisodeDraw(*fields[_END_MODEL:_END_DRAW]),
+    return KernelState(SystemModel(*fields[:_END_MODEL]), EpisodeDraw(*fields[_END_MODEL:_END_DRAW]),
                         QueueState(*fields[_END_DRAW:_END_QUEUES]), SlotOutputs(*fields[_END_QUEUES:]))
 
 
+def array_key(*arrays: np.ndarray) -> tuple:
+    """What numba's types of ``arrays`` depend on (dtype, dimensions, layout, writeable, aligned): a key for
+    compiled entry points called without the dispatcher."""
+    if all([a.flags.carray for a in arrays]):  # C-contiguous, aligned and writeable: numba's C layout
+        return tuple([(a.dtype, a.ndim) for a in arrays])
+    return tuple([(a.dtype, a.ndim, a.flags.c_contiguous, a.flags.f_contiguous, a.flags.writeable, a.flags.aligned)
+                  for a in arrays])
+
+
 @njit(cache=True)
-def _advance(state: _KernelState, slot: int, dt_s: float, split: np.ndarray, bits_idx: np.ndarray,
+def _advance(state: KernelState, slot: int, dt_s: float, split: np.ndarray, bits_idx: np.ndarray,
              compute_share: np.ndarray, uplink_share: np.ndarray) -> int:
     """:func:`pipeline.run_slot` of slot ``slot`` (``[slot * dt_s, slot * dt_s + dt_s)``) on the arrays of ``state``."""
     t0 = slot * dt_s
@@ -152,7 +162,7 @@ class Simulator:
         self._kernels: dict[tuple, Callable[..., int]] = {}
         """:func:`_advance` compiled for each combination of action-array types, called without numba's dispatcher
         (which would type the state and every array on each call). Cleared when the state's numba type changes."""
-        self._state: _KernelState | None = None
+        self._state: KernelState | None = None
         """The kernel's model, draw, queues and outputs (built on the first step after they are replaced)."""
         self._state_type: types.Type | None = None
         self._model = SystemModel(
@@ -304,16 +314,11 @@ class Simulator:
         """
         state = self._state
         if state is None:
-            state = self._state = _kernel_state(*self._model, *self._draw, *self._queues, *self._out)
+            state = self._state = kernel_state(*self._model, *self._draw, *self._queues, *self._out)
             if state._type is not self._state_type:  # numba types are interned
                 self._state_type = state._type
                 self._kernels.clear()
-        # numba's array type: dtype, layout, writeable, aligned (flags.carray: C-contiguous, aligned and writeable)
-        if split.flags.carray and bits_idx.flags.carray and compute_share.flags.carray and uplink_share.flags.carray:
-            key: tuple = (split.dtype, bits_idx.dtype, compute_share.dtype, uplink_share.dtype)
-        else:
-            key = tuple((a.dtype, a.flags.c_contiguous, a.flags.writeable, a.flags.aligned)
-                        for a in (split, bits_idx, compute_share, uplink_share))
+        key = array_key(split, bits_idx, compute_share, uplink_share)
         kernel = self._kernels.get(key)
         if kernel is None:
             args = (state, self.slot, self.config.dt_s, split, bits_idx, compute_share, uplink_share)
