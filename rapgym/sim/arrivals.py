@@ -11,6 +11,7 @@ import numpy as np
 from numba import njit
 
 from rapgym.errors import ScenarioError
+from rapgym.traces.generators import call_with_rng
 
 __all__ = ["episode_arrivals"]
 
@@ -81,10 +82,10 @@ def episode_arrivals(rng: np.random.Generator, process: str, fps: np.ndarray, ho
     Returns:
         ``(times, ptr)``: user ``i``'s sorted arrival times (s) are ``times[ptr[i]:ptr[i+1]]``.
     """
-    fps = np.asarray(fps, dtype=np.float64)
+    fps = np.ascontiguousarray(fps, dtype=np.float64)
     period = 1.0 / fps
     if process == "periodic":
-        return _periodic(rng, period, float(horizon_s))
+        return call_with_rng(_periodic, rng, period, float(horizon_s))
     if process == "poisson":
-        return _poisson(rng, fps, period, float(horizon_s))
+        return call_with_rng(_poisson, rng, fps, period, float(horizon_s))
     raise ScenarioError(f"scenario field 'arrival': process {process!r} unknown; allowed: 'periodic', 'poisson'")

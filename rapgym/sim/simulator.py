@@ -25,7 +25,7 @@ from rapgym.sim.arrivals import episode_arrivals
 from rapgym.sim.layout import COL_ACC_LOSS, COL_CLOUD_S, COL_DEVICE_S, COL_TX, NUM_STAGES, NUM_STATS, SlotStats
 from rapgym.sim.pipeline import EpisodeDraw, QueueState, SlotOutputs, SystemModel
 from rapgym.traces.capacity import slot_rates_mbps
-from rapgym.traces.sources import PackedTraces, draw_uplink
+from rapgym.traces.sources import PackedTraces, uplink_drawer
 from rapgym.traces.trace import BandwidthTrace
 
 __all__ = ["KernelState", "Simulator", "array_key", "kernel_state"]
@@ -157,6 +157,9 @@ class Simulator:
         self._slot_edges = np.arange(-config.history, config.episode_slots + 1) * config.dt_s
         """Slot boundaries of slots -H .. T-1, s (where :meth:`reset` measures each link's per-slot throughput)."""
         self.link_of_user = np.zeros(n, dtype=np.int64) if config.shared_uplink else np.arange(n, dtype=np.int64)
+        self._draw_uplink = uplink_drawer(config.uplink, self.num_links, self.horizon_s + config.history * config.dt_s,
+                                          dict(config.uplink_params), trace_dir=config.trace_dir, split=config.trace_split)
+        """The episode's link traces as a function of the generator (the source's parameters checked once)."""
         table = features.copy()
         table[:, :, COL_TX] *= 8.0
         self._kernels: dict[tuple, Callable[..., int]] = {}
@@ -208,8 +211,7 @@ class Simulator:
         cfg = self.config
         dt, hist = cfg.dt_s, cfg.history
         if traces is None:
-            packed = draw_uplink(cfg.uplink, rng, self.num_links, self.horizon_s + hist * dt, dict(cfg.uplink_params),
-                                 trace_dir=cfg.trace_dir, split=cfg.trace_split)
+            packed = self._draw_uplink(rng)
             # uniform in [0, period) per link: the draws and arithmetic of rng.uniform(0.0, periods) (0 + period * u)
             # without its broadcasting path; the history window covers the H slots before t = 0: shift by H slots
             # so it lies in the trace

@@ -31,10 +31,12 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from typing import Any
 
+import numba
 import numpy as np
 from numba import njit
 from scipy.special import ndtr
@@ -43,7 +45,7 @@ from rapgym.errors import TraceError
 from rapgym.traces.sets import TRACE_SETS
 from rapgym.traces.trace import BandwidthTrace
 
-__all__ = ["IRISH_REGIMES", "gauss_markov_rates", "generate", "load_params", "num_steps", "simulate", "stable_rates"]
+__all__ = ["IRISH_REGIMES", "call_with_rng", "gauss_markov_rates", "generate", "load_params", "num_steps", "simulate", "stable_rates"]
 
 IRISH_REGIMES = {"5G": "5G", "LTE": "LTE", "HSPA+": "HSPA", "HSDPA": "HSPA", "HSUPA": "HSPA", "UMTS": "HSPA"}
 """``NetworkMode`` value -> regime of the ``irish_5g`` generator."""
@@ -56,6 +58,33 @@ def load_params(set_name: str) -> dict[str, Any]:
         raise TraceError(f"calibrated set {set_name!r} unknown; allowed: {list(TRACE_SETS)}")
     text = resources.files("rapgym.traces").joinpath("data", "trace_params", TRACE_SETS[set_name].params_file).read_text()
     return json.loads(text)
+
+
+_RNG_ENTRIES: dict[tuple, Callable[..., Any]] = {}
+"""Compiled entry point of each numba function of :func:`call_with_rng` per combination of argument types."""
+
+
+def call_with_rng(function: Any, rng: np.random.Generator, *args: Any) -> Any:
+    """``function(rng, *args)`` for a numba-compiled ``function`` that draws from ``rng``, through the entry point
+    compiled for these argument types: numba's dispatcher types a ``Generator`` argument in Python on every call
+    (~20 us, more than a reset's draws). Anything but a ``Generator`` and C-contiguous, aligned, writeable arrays
+    and Python / NumPy scalars goes through the dispatcher."""
+    key: list[Any] = [function]
+    for arg in args:
+        if type(arg) is np.ndarray:
+            if not arg.flags.carray:
+                return function(rng, *args)
+            key.append((arg.dtype, arg.ndim))
+        elif type(arg) in (int, float, bool, np.float64, np.int64):
+            key.append(type(arg))
+        else:
+            return function(rng, *args)
+    if type(rng) is not np.random.Generator:
+        return function(rng, *args)
+    entry = _RNG_ENTRIES.get(entry_key := tuple(key))
+    if entry is None:
+        entry = _RNG_ENTRIES[entry_key] = function.compile(tuple(numba.typeof(a) for a in (rng, *args)))
+    return entry(rng, *args)
 
 
 def num_steps(duration_s: float, interval_s: float) -> int:
@@ -115,14 +144,14 @@ def _stable(rng: np.random.Generator, num_links: int, n: int, mean: float, cv: f
 
 def stable_rates(rng: np.random.Generator, num_links: int, n: int, p: dict[str, float]) -> np.ndarray:
     """``(num_links, n)`` i.i.d. rates, Mbit/s: ``mean_mbps * (1 + noise_cv * N(0, 1))`` clipped at 0 (source ``stable``)."""
-    return _stable(rng, num_links, n, p["mean_mbps"], p["noise_cv"])
+    return call_with_rng(_stable, rng, num_links, n, p["mean_mbps"], p["noise_cv"])
 
 
 def gauss_markov_rates(rng: np.random.Generator, num_links: int, n: int, p: dict[str, float]) -> np.ndarray:
     """``(num_links, n)`` rates, Mbit/s, one per ``interval_s``: Gaussian AR(1) around ``mean_mbps`` with outages
     (source ``gauss-markov``); each link draws its AR noise, outage starts and outage lengths in turn."""
     dt = p["interval_s"]
-    return _gauss_markov(rng, num_links, n, p["mean_mbps"], p["cv"], p["rho"],
+    return call_with_rng(_gauss_markov, rng, num_links, n, p["mean_mbps"], p["cv"], p["rho"],
                          1.0 - math.exp(-p["outage_rate_per_s"] * dt), min(1.0, dt / p["outage_mean_s"]))
 
 
@@ -179,7 +208,8 @@ def simulate(params: dict[str, Any], rng: np.random.Generator, n: int, interval_
     start_p = 1.0 - (1.0 - np.asarray(params["outage_start_prob"], dtype=np.float64)) ** interval_s
     geo_p = 1.0 / np.maximum(np.asarray(params["outage_mean_s"], dtype=np.float64) / interval_s, 1.0)
     rho_dt = (params["rho"] if rho is None else rho) ** interval_s
-    regime, z, outage = _calibrated(rng, num_links, n, _cdf(params["initial"]), stay, _cdf(jump), rho_dt, start_p, geo_p)
+    regime, z, outage = call_with_rng(_calibrated, rng, num_links, n, _cdf(params["initial"]), stay, _cdf(jump), rho_dt,
+                                      start_p, geo_p)
     u = ndtr(z)
     levels = np.asarray(params["quantile_levels"])
     x = np.empty((num_links, n))

@@ -30,8 +30,8 @@ kernel reads); all links of a generated source are drawn in one compiled call an
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from functools import lru_cache
+from collections.abc import Callable, Sequence
+from functools import lru_cache, partial
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -45,7 +45,7 @@ from rapgym.traces.tabular import RATE_UNITS_MBPS, TIME_UNITS_S
 from rapgym.traces.trace import MBIT, BandwidthTrace
 
 __all__ = ["MAX_PERIOD_SAMPLES", "PARAM_BOUNDS", "SOURCE_DEFAULTS", "TRACES", "TRACE_OPTIONS", "PackedTraces", "check_uplink_source",
-           "draw_uplink", "make_uplink_traces", "real_traces", "source_names"]
+           "draw_uplink", "make_uplink_traces", "real_traces", "source_names", "uplink_drawer"]
 
 MAX_PERIOD_SAMPLES = 65_536
 """Most samples per generated link: the period of a generated trace is at most this many ``interval_s`` steps."""
@@ -217,26 +217,44 @@ class PackedTraces(NamedTuple):
 def draw_uplink(source: str, rng: np.random.Generator, num_links: int, duration_s: float, params: dict[str, Any],
                 trace_dir: str | None = None, split: str = "train") -> PackedTraces:
     """``num_links`` uplink traces covering ``duration_s`` seconds from ``source`` (see the module docstring), packed."""
+    return uplink_drawer(source, num_links, duration_s, params, trace_dir, split)(rng)
+
+
+def uplink_drawer(source: str, num_links: int, duration_s: float, params: dict[str, Any], trace_dir: str | None = None,
+                  split: str = "train") -> Callable[[np.random.Generator], PackedTraces]:
+    """:func:`draw_uplink` with these arguments checked once: a function of the generator (what a reset calls)."""
     p = check_uplink_source(source, params)
     if num_links < 1 or not (math.isfinite(duration_s) and duration_s > 0):
         raise ScenarioError(f"num_links must be >= 1 and duration_s > 0, got {num_links} and {duration_s}")
     if trace_dir is not None:
         if source != TRACES and not source.startswith("calibrated:"):
             raise ScenarioError(f"trace_dir is only allowed with the {TRACES!r} or a 'calibrated:<set>' source, got {source!r}")
-        real = real_traces(str(trace_dir), split, tuple(sorted(p.items())) if source == TRACES else ())
-        return PackedTraces.from_traces([real[i] for i in rng.integers(0, len(real), size=num_links)])
+        return partial(_pick_real, num_links, str(trace_dir), split, tuple(sorted(p.items())) if source == TRACES else ())
     if source == TRACES:
         raise ScenarioError(f"uplink source {TRACES!r} needs trace_dir (a folder or glob of trace files)")
     interval = p["interval_s"]
     n = min(num_steps(duration_s, interval), MAX_PERIOD_SAMPLES)
     if source.startswith("calibrated:"):
-        rates = simulate(load_params(source.split(":", 1)[1]), rng, n, interval, num_links=num_links)
-        names = (source,) * num_links
-    else:
-        make = stable_rates if source == "stable" else gauss_markov_rates
-        rates = make(rng, num_links, n, p)
-        names = _link_names(source, num_links)
-    return PackedTraces.from_samples(rates, min(interval, duration_s), names)
+        return partial(_generate_calibrated, load_params(source.split(":", 1)[1]), num_links, n, interval,
+                       min(interval, duration_s), (source,) * num_links)
+    return partial(_generate, stable_rates if source == "stable" else gauss_markov_rates, num_links, n, p,
+                   min(interval, duration_s), _link_names(source, num_links))
+
+
+def _pick_real(num_links: int, trace_dir: str, split: str, options: tuple[tuple[str, Any], ...],
+               rng: np.random.Generator) -> PackedTraces:
+    real = real_traces(trace_dir, split, options)
+    return PackedTraces.from_traces([real[i] for i in rng.integers(0, len(real), size=num_links)])
+
+
+def _generate_calibrated(params: dict[str, Any], num_links: int, n: int, interval_s: float, hold_s: float,
+                         names: tuple[str, ...], rng: np.random.Generator) -> PackedTraces:
+    return PackedTraces.from_samples(simulate(params, rng, n, interval_s, num_links=num_links), hold_s, names)
+
+
+def _generate(rates: Callable[..., np.ndarray], num_links: int, n: int, p: dict[str, float], hold_s: float,
+              names: tuple[str, ...], rng: np.random.Generator) -> PackedTraces:
+    return PackedTraces.from_samples(rates(rng, num_links, n, p), hold_s, names)
 
 
 def make_uplink_traces(source: str, rng: np.random.Generator, num_links: int, duration_s: float,
