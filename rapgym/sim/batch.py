@@ -8,9 +8,8 @@ Rows are padded to the longest episode seen; they grow (all copies move) when a 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-import numba
 import numpy as np
 from numba import njit
 
@@ -19,7 +18,7 @@ from rapgym.profiles.profile import DNNProfile
 from rapgym.sim import pipeline
 from rapgym.sim.layout import NUM_STAGES, NUM_STATS
 from rapgym.sim.pipeline import EpisodeDraw, QueueState, SlotOutputs
-from rapgym.sim.simulator import KernelState, Simulator, array_key, kernel_state, load_user_profiles
+from rapgym.sim.simulator import KernelState, Simulator, kernel_state, load_user_profiles
 from rapgym.traces.trace import BandwidthTrace
 
 __all__ = ["SimulatorBatch"]
@@ -77,10 +76,6 @@ class SimulatorBatch:
                                   np.zeros((m, 0)))
         self._state: KernelState | None = None
         """The batch arrays as one numba object (built on the first step after they are replaced)."""
-        self._kernels: dict[tuple, Callable[..., tuple[int, int]]] = {}
-        """:func:`_advance_copies` compiled per combination of argument-array types, called without the dispatcher;
-        cleared when the state's numba type changes."""
-        self._state_type: numba.types.Type | None = None
 
     @property
     def num_copies(self) -> int:
@@ -170,14 +165,7 @@ class SimulatorBatch:
         if state is None:
             state = self._state = kernel_state(*self.model, *self._draws, *self._queues, self.stats, self.shares,
                                                self.backlog, self.user_counts, self.user_means)
-            if state._type is not self._state_type:  # numba types are interned
-                self._state_type = state._type
-                self._kernels.clear()
-        key = array_key(active, split, bits_idx, compute_share, uplink_share)
-        kernel = self._kernels.get(key)
-        if kernel is None:
-            args = (state, self.slots, self.config.dt_s, active, split, bits_idx, compute_share, uplink_share)
-            kernel = self._kernels[key] = _advance_copies.compile(tuple(numba.typeof(a) for a in args))
-        status, copy = kernel(state, self.slots, self.config.dt_s, active, split, bits_idx, compute_share, uplink_share)
+        status, copy = _advance_copies(state, self.slots, self.config.dt_s, active, split, bits_idx, compute_share,
+                                       uplink_share)
         if status != pipeline.STATUS_OK:
             raise self._sims[copy].action_error(status, f"copy {copy}: ")

@@ -9,9 +9,8 @@ interface on top.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-import numba
 import numpy as np
 from numba import njit, types
 from numba.experimental import structref
@@ -28,7 +27,7 @@ from rapgym.traces.capacity import slot_rates_mbps
 from rapgym.traces.sources import PackedTraces, uplink_drawer
 from rapgym.traces.trace import BandwidthTrace
 
-__all__ = ["KernelState", "Simulator", "array_key", "kernel_state"]
+__all__ = ["KernelState", "Simulator", "kernel_state"]
 
 _STATUS_FIELD = {
     pipeline.STATUS_BAD_SPLIT: "split",
@@ -49,7 +48,7 @@ def load_user_profiles(config: ScenarioConfig) -> list[DNNProfile]:
     return out
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _task_users(arr_ptr: np.ndarray) -> np.ndarray:
     """The user of each task of arrivals packed as ``arr_ptr`` (``np.repeat(np.arange(N), np.diff(arr_ptr))``, which
     copies one element at a time)."""
@@ -86,15 +85,6 @@ def kernel_state(*fields: object) -> KernelState:
     arguments take the dispatcher's fast path; NamedTuples would be typed in Python, element by element)."""
     return KernelState(SystemModel(*fields[:_END_MODEL]), EpisodeDraw(*fields[_END_MODEL:_END_DRAW]),
                         QueueState(*fields[_END_DRAW:_END_QUEUES]), SlotOutputs(*fields[_END_QUEUES:]))
-
-
-def array_key(*arrays: np.ndarray) -> tuple:
-    """What numba's types of ``arrays`` depend on (dtype, dimensions, layout, writeable, aligned): a key for
-    compiled entry points called without the dispatcher."""
-    if all([a.flags.carray for a in arrays]):  # C-contiguous, aligned and writeable: numba's C layout
-        return tuple([(a.dtype, a.ndim) for a in arrays])
-    return tuple([(a.dtype, a.ndim, a.flags.c_contiguous, a.flags.f_contiguous, a.flags.writeable, a.flags.aligned)
-                  for a in arrays])
 
 
 @njit(cache=True)
@@ -162,12 +152,8 @@ class Simulator:
         """The episode's link traces as a function of the generator (the source's parameters checked once)."""
         table = features.copy()
         table[:, :, COL_TX] *= 8.0
-        self._kernels: dict[tuple, Callable[..., int]] = {}
-        """:func:`_advance` compiled for each combination of action-array types, called without numba's dispatcher
-        (which would type the state and every array on each call). Cleared when the state's numba type changes."""
         self._state: KernelState | None = None
         """The kernel's model, draw, queues and outputs (built on the first step after they are replaced)."""
-        self._state_type: types.Type | None = None
         self._model = SystemModel(
             table=table, num_cuts=self.num_cuts, bit_scale=self.bits / 32.0, deadline_s=self.deadline,
             base_accuracy=self.base_accuracy, link_of_user=self.link_of_user, min_share=float(config.min_share),
@@ -183,8 +169,8 @@ class Simulator:
         self.slot = 0
 
     def __getstate__(self) -> dict:
-        """Pickle and deepcopy without the compiled kernels and the kernel state (built again on the first step)."""
-        return {**self.__dict__, "_kernels": {}, "_state": None, "_state_type": None}
+        """Pickle and deepcopy without the kernel state (built again on the first step)."""
+        return {**self.__dict__, "_state": None}
 
     @property
     def horizon_s(self) -> float:
@@ -317,15 +303,7 @@ class Simulator:
         state = self._state
         if state is None:
             state = self._state = kernel_state(*self._model, *self._draw, *self._queues, *self._out)
-            if state._type is not self._state_type:  # numba types are interned
-                self._state_type = state._type
-                self._kernels.clear()
-        key = array_key(split, bits_idx, compute_share, uplink_share)
-        kernel = self._kernels.get(key)
-        if kernel is None:
-            args = (state, self.slot, self.config.dt_s, split, bits_idx, compute_share, uplink_share)
-            kernel = self._kernels[key] = _advance.compile(tuple(numba.typeof(a) for a in args))
-        status = kernel(state, self.slot, self.config.dt_s, split, bits_idx, compute_share, uplink_share)
+        status = _advance(state, self.slot, self.config.dt_s, split, bits_idx, compute_share, uplink_share)
         if status != pipeline.STATUS_OK:
             raise self.action_error(status)
         self.slot += 1
