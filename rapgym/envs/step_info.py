@@ -40,21 +40,18 @@ USER_KEYS = ("user_tasks", "user_cost", "user_mean_latency_s", "user_dropped", "
 
 @njit(cache=True)
 def _batch_step_rows(active: np.ndarray, stats: np.ndarray, slots: np.ndarray, episode_slots: int, dt_s: float,
-                     user_counts: np.ndarray, user_means: np.ndarray, cloud_load: np.ndarray, returns: np.ndarray
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                     user_counts: np.ndarray, user_means: np.ndarray, cloud_load: np.ndarray, returns: np.ndarray,
+                     rewards: np.ndarray, truncated: np.ndarray, slot_counts: np.ndarray, slot_values: np.ndarray,
+                     counts: np.ndarray, means: np.ndarray) -> None:
     """The single env's reward, truncation and :func:`slot_info` of every ``active`` copy ``m`` (row ``m`` of the
     ``(M, NUM_STATS)`` stats, ``(M, 3, N)`` and ``(M, 2, N)`` per-user outcomes of the kernel, ``(M,)`` slots), the
     same arithmetic; the copy's cloud load (``(M,)``) is set and its reward added to ``returns`` (``(M,)``) in place.
 
-    Returns:
-        ``(rewards, truncated, slot_counts, slot_values, counts, means)``: ``(M,)`` rewards and truncation flags,
-        ``(4, M)`` counts (:data:`_SLOT_COUNT_KEYS`), ``(5, M)`` values (:data:`_SLOT_VALUE_KEYS`), the per-user
-        ``(3, M, N)`` counts and ``(2, M, N)`` means; zero in the rows of inactive copies.
+    Into the zeroed outputs: ``(M,)`` rewards and truncation flags, ``(4, M)`` counts (:data:`_SLOT_COUNT_KEYS`),
+    ``(5, M)`` values (:data:`_SLOT_VALUE_KEYS`), the per-user ``(3, M, N)`` counts and ``(2, M, N)`` means (rows of
+    inactive copies stay zero).
     """
     num_copies, n = user_counts.shape[0], user_counts.shape[2]
-    rewards, truncated = np.zeros(num_copies), np.zeros(num_copies, dtype=np.bool_)
-    slot_counts, slot_values = np.zeros((4, num_copies), dtype=np.int64), np.zeros((5, num_copies))
-    counts, means = np.zeros((3, num_copies, n), dtype=np.int64), np.zeros((2, num_copies, n))
     for m in range(num_copies):
         if not active[m]:
             continue
@@ -75,9 +72,11 @@ def _batch_step_rows(active: np.ndarray, stats: np.ndarray, slots: np.ndarray, e
         slot_values[2, m] = row[STAT_ACCURACY_SUM] / completed if completed > 0 else 0.0
         slot_values[3, m] = cloud_load[m]
         slot_values[4, m] = row[STAT_UPLINK_BITS] / dt_s / 1e6
-        counts[:, m, :] = user_counts[m]
-        means[:, m, :] = user_means[m]
-    return rewards, truncated, slot_counts, slot_values, counts, means
+        for i in range(n):  # element loops: slices per copy cost more than their copies
+            for k in range(3):
+                counts[k, m, i] = user_counts[m, k, i]
+            for k in range(2):
+                means[k, m, i] = user_means[m, k, i]
 
 
 _SLOT_COUNT_KEYS = ("tasks", "completed", "dropped", "deadline_misses")
@@ -130,9 +129,12 @@ def batch_step(batch: SimulatorBatch, active: np.ndarray, cloud_load: np.ndarray
     batch infos: per key an ``(M,)`` (``(M, N)`` per user) array, zero in the rows of inactive copies, and a
     ``_key`` mask of the active copies (no keys when no copy is active). Sets the active copies' entries of
     ``cloud_load`` (``(M,)``, offered work / slot length) and adds their rewards to ``returns`` (``(M,)``)."""
-    rewards, truncated, slot_counts, slot_values, counts, means = _batch_step_rows(
-        active, batch.stats, batch.slots, batch.config.episode_slots, batch.config.dt_s, batch.user_counts,
-        batch.user_means, cloud_load, returns)
+    m, n = batch.num_copies, batch.config.num_users
+    rewards, truncated = np.zeros(m), np.zeros(m, dtype=np.bool_)
+    slot_counts, slot_values = np.zeros((4, m), dtype=np.int64), np.zeros((5, m))
+    counts, means = np.zeros((3, m, n), dtype=np.int64), np.zeros((2, m, n))
+    _batch_step_rows(active, batch.stats, batch.slots, batch.config.episode_slots, batch.config.dt_s, batch.user_counts,
+                     batch.user_means, cloud_load, returns, rewards, truncated, slot_counts, slot_values, counts, means)
     if not active.any():
         return rewards, truncated, {}
     values: list[np.ndarray | None] = [None] * len(_BATCH_KEYS)

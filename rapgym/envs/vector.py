@@ -42,18 +42,18 @@ __all__ = ["MultiUserEndCloudVectorEnv"]
 
 
 @njit(cache=True)
-def _observe(bandwidth: np.ndarray, slots: np.ndarray, history: int, cloud_load: np.ndarray
-             ) -> tuple[np.ndarray, np.ndarray]:
-    """``(M, N, H)`` window of each copy's ``(M, N, T + H)`` bandwidth at its slot (``bandwidth[m, :, s:s + H]``) and
-    the ``(M, 1)`` float32 cloud-load observation (clipped at :data:`MAX_CLOUD_LOAD`), new arrays."""
-    num_copies, n = bandwidth.shape[0], bandwidth.shape[1]
-    window = np.empty((num_copies, n, history), dtype=bandwidth.dtype)
-    load = np.empty((num_copies, 1), dtype=np.float32)
+def _observe(bandwidth: np.ndarray, slots: np.ndarray, cloud_load: np.ndarray, window: np.ndarray, load: np.ndarray
+             ) -> None:
+    """Each copy's window of its ``(M, N, T + H)`` bandwidth at its slot (``bandwidth[m, :, s:s + H]``) into ``window``
+    (``(M, N, H)``) and the float32 cloud-load observation (clipped at :data:`MAX_CLOUD_LOAD`) into ``load``
+    (``(M, 1)``); element loops (a slice per copy costs more than its copy)."""
+    num_copies, n, history = window.shape
     for m in range(num_copies):
         s = slots[m]
-        window[m] = bandwidth[m, :, s:s + history]
+        for i in range(n):
+            for h in range(history):
+                window[m, i, h] = bandwidth[m, i, s + h]
         load[m, 0] = min(cloud_load[m], MAX_CLOUD_LOAD)
-    return window, load
 
 
 class MultiUserEndCloudVectorEnv(gym.vector.VectorEnv):
@@ -140,7 +140,10 @@ class MultiUserEndCloudVectorEnv(gym.vector.VectorEnv):
         self._returns[k] = 0.0
 
     def _observation(self) -> dict[str, np.ndarray]:
-        bandwidth, cloud_load = _observe(self._bandwidth, self.batch.slots, self.config.history, self._cloud_load)
+        m, n = self._action_shape
+        bandwidth = np.empty((m, n, self.config.history), dtype=np.float32)
+        cloud_load = np.empty((m, 1), dtype=np.float32)
+        _observe(self._bandwidth, self.batch.slots, self._cloud_load, bandwidth, cloud_load)
         return {"bandwidth": bandwidth, "queue": self.batch.backlog.copy(), "profile": self._profile,
                 "cut_mask": self._cut_mask, "cloud_load": cloud_load}
 
