@@ -41,7 +41,7 @@ from rapgym.sim.layout import (
     STAT_TASKS,
     STAT_UPLINK_BITS,
 )
-from rapgym.traces.capacity import capacity_at, inverse_capacity_at
+from rapgym.traces.capacity import capacity_at, capacity_segment_at, inverse_capacity_near
 
 __all__ = ["STATUS_BAD_BITS", "STATUS_BAD_COMPUTE_SHARE", "STATUS_BAD_SPLIT", "STATUS_BAD_UPLINK_SHARE", "STATUS_OK",
            "EpisodeDraw", "QueueState", "SlotOutputs", "SystemModel", "check_action", "normalise_shares", "run_slot",
@@ -49,6 +49,14 @@ __all__ = ["STATUS_BAD_BITS", "STATUS_BAD_COMPUTE_SHARE", "STATUS_BAD_SPLIT", "S
 
 STATUS_OK, STATUS_BAD_SPLIT, STATUS_BAD_BITS, STATUS_BAD_COMPUTE_SHARE, STATUS_BAD_UPLINK_SHARE = 0, 1, 2, 3, 4
 """Return codes of :func:`run_slot`: success, or the action field that is out of range."""
+
+_KERNEL = {"cache": True, "_nrt": False, "error_model": "numpy"}
+"""numba options of the slot kernels. Without NRT numba keeps no reference counts: the kernels allocate
+nothing and every array they view belongs to their arguments, while NRT's two atomic updates per view
+(the row views of each copy, each user's trace) cost more than the slot of a user without tasks. With the
+``numpy`` error model a division by zero would give ``inf`` instead of raising; every divisor here is
+positive (shares have a floor ``min_share > 0``, trace periods and ``latency_ref_s`` are positive), so this
+only drops the checks."""
 
 
 class SystemModel(NamedTuple):
@@ -140,6 +148,24 @@ def normalise_shares(raw: np.ndarray, active: np.ndarray, floor: float, out: np.
 
 
 @njit(cache=True, inline="always")
+def _uploads(model: SystemModel, split: np.ndarray, i: int) -> bool:
+    """Whether user ``i`` uploads at split index ``split[i]``."""
+    k_dev = model.num_cuts[i] - 1
+    return uploads(dispatched_cut(split[i], k_dev), k_dev)
+
+
+@njit(cache=True, inline="always")
+def _normalise_uploading(raw: np.ndarray, model: SystemModel, split: np.ndarray, out: np.ndarray) -> None:
+    """:func:`normalise_shares` over the users that upload at ``split`` (no array of flags: the kernels allocate nothing)."""
+    total = 0.0
+    for i in range(raw.shape[0]):
+        if _uploads(model, split, i):
+            total += max(raw[i], model.min_share)
+    for i in range(raw.shape[0]):
+        out[i] = max(raw[i], model.min_share) / total if _uploads(model, split, i) else 0.0
+
+
+@njit(cache=True, inline="always")
 def check_action(model: SystemModel, split: np.ndarray, bits_idx: np.ndarray, compute_share: np.ndarray,
                  uplink_share: np.ndarray) -> int:
     """``STATUS_OK``, or the ``STATUS_BAD_*`` code of the first out-of-range entry of a ``(N,)`` action."""
@@ -158,7 +184,7 @@ def check_action(model: SystemModel, split: np.ndarray, bits_idx: np.ndarray, co
 
 
 # inlined into run_slots and score_actions: a call per copy costs more than a slot of a few users
-@njit(cache=True, inline="always")
+@njit(inline="always", **_KERNEL)
 def run_slot(t0: float, t1: float, model: SystemModel, draw: EpisodeDraw, split: np.ndarray, bits_idx: np.ndarray,
              compute_share: np.ndarray, uplink_share: np.ndarray, queues: QueueState, out: SlotOutputs) -> int:
     """Dispatch every task arriving in ``[t0, t1)`` (s) with one decision per user and advance ``queues``.
@@ -178,16 +204,12 @@ def run_slot(t0: float, t1: float, model: SystemModel, draw: EpisodeDraw, split:
     table, stats, state = model.table, out.stats, queues.free_at
     arr_t, tr_ptr = draw.arr_t, draw.tr_ptr
 
-    active = np.empty(n, dtype=np.bool_)
-    for i in range(n):
-        k_dev = model.num_cuts[i] - 1
-        active[i] = uploads(dispatched_cut(split[i], k_dev), k_dev)
-    normalise_shares(compute_share, active, model.min_share, out.shares[0])
+    _normalise_uploading(compute_share, model, split, out.shares[0])
     if model.shared_uplink:
-        normalise_shares(uplink_share, active, model.min_share, out.shares[1])
+        _normalise_uploading(uplink_share, model, split, out.shares[1])
     else:
         for i in range(n):
-            out.shares[1, i] = 1.0 if active[i] else 0.0
+            out.shares[1, i] = 1.0 if _uploads(model, split, i) else 0.0
     stats[:] = 0.0
 
     for i in range(n):
@@ -210,7 +232,7 @@ def run_slot(t0: float, t1: float, model: SystemModel, draw: EpisodeDraw, split:
         dev_free = state[i, STAGE_DEVICE]
         up_free = state[i, STAGE_UPLINK]
         cl_free = state[i, STAGE_CLOUD]
-        x_free = capacity_at(edges, cum, rates, up_free + off) if up else 0.0
+        x_free = 0.0  # C(up_free + off), read at the user's first task of the slot
         j = queues.cursor[i]
         first = j
         drops, misses = 0, 0
@@ -222,9 +244,12 @@ def run_slot(t0: float, t1: float, model: SystemModel, draw: EpisodeDraw, split:
             if not up:
                 done = dev_done
             else:
+                if j == first:
+                    x_free = capacity_at(edges, cum, rates, up_free + off)
+                c_start, seg = capacity_segment_at(edges, cum, rates, dev_done + off)
                 # the bucket holds at most `burst` of capacity not used yet: X may lag C(start) by that much
-                x = max(capacity_at(edges, cum, rates, dev_done + off) - burst, x_free) + link_bits
-                x_time = inverse_capacity_at(edges, cum, rates, x) - off
+                x = max(c_start - burst, x_free) + link_bits
+                x_time = inverse_capacity_near(edges, cum, rates, x, seg) - off
                 # max(): a transfer the bucket covers (or an empty one inside an outage) ends when it starts
                 tx_done = max(x_time, dev_done)
                 cl_done = max(tx_done + half_rtt, cl_free) + cloud_s
@@ -280,6 +305,20 @@ def run_slot(t0: float, t1: float, model: SystemModel, draw: EpisodeDraw, split:
     return STATUS_OK
 
 
+@njit(**_KERNEL)
+def _score_rows(t0: float, t1: float, model: SystemModel, draw: EpisodeDraw, split: np.ndarray, bits_idx: np.ndarray,
+                compute_share: np.ndarray, uplink_share: np.ndarray, queues: QueueState, scratch: QueueState,
+                out: SlotOutputs, costs: np.ndarray) -> None:
+    """:func:`score_actions` into ``costs`` (``(M,)``; allocated by the caller, as a kernel without NRT cannot)."""
+    for r in range(split.shape[0]):
+        for i in range(queues.cursor.shape[0]):  # element by element: a slice copy may allocate (overlap)
+            scratch.cursor[i] = queues.cursor[i]
+            for stage in range(queues.free_at.shape[1]):
+                scratch.free_at[i, stage] = queues.free_at[i, stage]
+        status = run_slot(t0, t1, model, draw, split[r], bits_idx[r], compute_share[r], uplink_share[r], scratch, out)
+        costs[r] = out.stats[STAT_COST_SUM] if status == STATUS_OK else np.inf
+
+
 @njit(cache=True)
 def score_actions(t0: float, t1: float, model: SystemModel, draw: EpisodeDraw, split: np.ndarray,
                   bits_idx: np.ndarray, compute_share: np.ndarray, uplink_share: np.ndarray, queues: QueueState,
@@ -289,15 +328,11 @@ def score_actions(t0: float, t1: float, model: SystemModel, draw: EpisodeDraw, s
     ``queues`` is not modified; ``scratch`` and ``out`` are overwritten. An out-of-range row costs ``inf``.
     """
     costs = np.empty(split.shape[0])
-    for r in range(split.shape[0]):
-        scratch.cursor[:] = queues.cursor
-        scratch.free_at[:, :] = queues.free_at
-        status = run_slot(t0, t1, model, draw, split[r], bits_idx[r], compute_share[r], uplink_share[r], scratch, out)
-        costs[r] = out.stats[STAT_COST_SUM] if status == STATUS_OK else np.inf
+    _score_rows(t0, t1, model, draw, split, bits_idx, compute_share, uplink_share, queues, scratch, out, costs)
     return costs
 
 
-@njit(cache=True)
+@njit(**_KERNEL)
 def run_slots(t0: np.ndarray, dt_s: float, active: np.ndarray, model: SystemModel, draws: EpisodeDraw,
               split: np.ndarray, bits_idx: np.ndarray, compute_share: np.ndarray, uplink_share: np.ndarray,
               queues: QueueState, out: SlotOutputs) -> tuple[int, int]:

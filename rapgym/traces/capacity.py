@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["capacity_array", "capacity_at", "inverse_capacity_array", "inverse_capacity_at", "slot_rates_mbps"]
+__all__ = ["capacity_array", "capacity_at", "capacity_segment_at", "inverse_capacity_array", "inverse_capacity_at",
+           "inverse_capacity_near", "search_from", "slot_rates_mbps"]
 
 MBIT = 1e6
 """Bits per megabit."""
@@ -25,18 +26,97 @@ def _segment(edges: np.ndarray, phase: float) -> int:
 
 
 @njit(cache=True, inline="always")
+def _precedes(x: float, v: float, right: bool) -> bool:
+    """Whether ``x`` comes before ``v`` in a ``side="right"`` (``x <= v``) or ``"left"`` (``x < v``) search, in
+    ``np.searchsorted``'s order (a NaN ``v`` after every number)."""
+    if right:
+        return np.isnan(v) or x <= v
+    return x < v or (np.isnan(v) and not np.isnan(x))
+
+
+@njit(cache=True, inline="always")
+def search_from(a: np.ndarray, v: float, guess: int, right: bool) -> int:
+    """``np.searchsorted(a, v, side="right" if right else "left")`` of a sorted non-empty ``a``, found from ``guess``.
+
+    The search gallops from index ``guess`` (any integer; clipped to ``a``) in doubling steps, then bisects
+    the bracket: a guess ``d`` places off costs ``O(log d)`` comparisons, a right one two.
+    """
+    n = a.shape[0]
+    g = min(max(guess, 0), n - 1)
+    step = 1
+    if _precedes(a[g], v, right):  # the answer is above g
+        below, above = g + 1, g + 1
+        while above < n and _precedes(a[above], v, right):
+            below = above + 1
+            above = below + step
+            step *= 2
+        above = min(above, n)
+    else:  # at or below g
+        below, above = g - 1, g
+        while below >= 0 and not _precedes(a[below], v, right):
+            above = below
+            below = above - step
+            step *= 2
+        below = max(below, -1) + 1
+    while below < above:  # every index below `below` precedes v, none from `above` on
+        mid = (below + above) >> 1
+        if _precedes(a[mid], v, right):
+            below = mid + 1
+        else:
+            above = mid
+    return below
+
+
+@njit(cache=True, inline="always")
+def _scaled_index(fraction: float, m: int) -> int:
+    """``int(fraction * m)``: the segment at ``fraction`` of a period of ``m`` equal segments (0 outside [0, 1))."""
+    f = fraction * m
+    return int(f) if 0.0 <= f < m else 0
+
+
+@njit(cache=True, inline="always")
 def _capacity(edges: np.ndarray, cum_bits: np.ndarray, rates_bps: np.ndarray, laps: float, phase: float, seg: int) -> float:
     """``C`` at ``laps`` whole periods plus ``phase`` s into segment ``seg``, bits."""
     return laps * cum_bits[rates_bps.shape[0]] + cum_bits[seg] + rates_bps[seg] * (phase - edges[seg])
 
 
 @njit(cache=True, inline="always")
+def capacity_segment_at(edges: np.ndarray, cum_bits: np.ndarray, rates_bps: np.ndarray, tau: float) -> tuple[float, int]:
+    """``(C(tau), seg)``: :func:`capacity_at` and the segment it read (a guess for :func:`inverse_capacity_near`).
+
+    The segment is searched from where ``tau`` would fall if the segments were equally long (right for the
+    generated traces, whose segments are one sample interval each; any trace gets the same result).
+    """
+    m = rates_bps.shape[0]
+    period = edges[m]
+    laps_real = tau / period
+    laps = np.floor(laps_real)
+    phase = tau - laps * period
+    seg = min(max(search_from(edges, phase, _scaled_index(laps_real - laps, m), True) - 1, 0), m - 1)
+    return _capacity(edges, cum_bits, rates_bps, laps, phase, seg), seg
+
+
+@njit(cache=True, inline="always")
 def capacity_at(edges: np.ndarray, cum_bits: np.ndarray, rates_bps: np.ndarray, tau: float) -> float:
     """``C(tau)``: bits deliverable on ``[0, tau]`` (``tau >= 0`` s) of a trace repeating with period ``edges[-1]``."""
-    period = edges[-1]
-    laps = np.floor(tau / period)
-    phase = tau - laps * period
-    return _capacity(edges, cum_bits, rates_bps, laps, phase, _segment(edges, phase))
+    return capacity_segment_at(edges, cum_bits, rates_bps, tau)[0]
+
+
+@njit(cache=True, inline="always")
+def inverse_capacity_near(edges: np.ndarray, cum_bits: np.ndarray, rates_bps: np.ndarray, x: float, guess: int) -> float:
+    """:func:`inverse_capacity_at` with the segment searched from segment ``guess`` (e.g. that of a nearby time)."""
+    m = rates_bps.shape[0]
+    total = cum_bits[m]
+    if total <= 0.0:
+        return 0.0 if x <= 0.0 else np.inf
+    laps = np.floor(x / total)
+    rem = x - laps * total
+    idx = search_from(cum_bits, rem, guess + 1, False)
+    if idx == 0:
+        return laps * edges[m]
+    seg = min(idx - 1, m - 1)
+    within = (rem - cum_bits[seg]) / rates_bps[seg] if rates_bps[seg] > 0.0 else 0.0
+    return laps * edges[m] + edges[seg] + within
 
 
 @njit(cache=True, inline="always")
@@ -44,16 +124,11 @@ def inverse_capacity_at(edges: np.ndarray, cum_bits: np.ndarray, rates_bps: np.n
     """``C^-1(x)``: the first time (s) the cumulative capacity reaches ``x`` bits; ``inf`` if it never does."""
     m = rates_bps.shape[0]
     total = cum_bits[m]
-    if total <= 0.0:
-        return 0.0 if x <= 0.0 else np.inf
-    laps = np.floor(x / total)
-    rem = x - laps * total
-    idx = np.searchsorted(cum_bits, rem, side="left")
-    if idx == 0:
-        return laps * edges[m]
-    seg = min(idx - 1, m - 1)
-    within = (rem - cum_bits[seg]) / rates_bps[seg] if rates_bps[seg] > 0.0 else 0.0
-    return laps * edges[m] + edges[seg] + within
+    guess = 0
+    if total > 0.0:  # where x would fall if every segment carried as many bits
+        laps_real = x / total
+        guess = _scaled_index(laps_real - np.floor(laps_real), m)
+    return inverse_capacity_near(edges, cum_bits, rates_bps, x, guess)
 
 
 @njit(cache=True)
