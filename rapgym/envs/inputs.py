@@ -31,8 +31,7 @@ RESET_OPTIONS = ("traces", "arrivals")
 """Keys a ``reset(options=...)`` may hold."""
 
 _INT64_MAX = np.iinfo(np.int64).max
-_INT64, _FLOAT64 = np.dtype(np.int64), np.dtype(np.float64)
-_EXACT_SHARES = (np.dtype(np.float32), _FLOAT64)
+_INT64, _FLOAT32, _FLOAT64 = np.dtype(np.int64), np.dtype(np.float32), np.dtype(np.float64)
 
 
 def _as_array(name: str, value: Any, shape: tuple[int, ...]) -> np.ndarray:
@@ -74,21 +73,38 @@ def _as_share(name: str, value: np.ndarray) -> np.ndarray:
     raise ActionError(f"action field {name!r} must hold numbers in [0, 1] (any float, integer or bool dtype), got dtype {value.dtype}")
 
 
+def _exact_share(value: Any, shape: tuple[int, ...]) -> np.ndarray | None:
+    """A share field of :func:`_parse_exact` as ``float64``, or ``None`` unless it is a float32/float64 array of ``shape``."""
+    if type(value) is not np.ndarray or value.shape != shape:
+        return None
+    dtype = value.dtype
+    if dtype is _FLOAT64 or dtype == _FLOAT64:
+        return value
+    return value.astype(np.float64) if dtype is _FLOAT32 or dtype == _FLOAT32 else None
+
+
 def _parse_exact(action: dict[str, Any], shape: tuple[int, ...], shared_uplink: bool
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None] | None:
     """:func:`parse_action` of an action as ``action_space.sample()`` makes it (exactly the required keys; ``int64``
-    indices and ``float32``/``float64`` shares of ``shape``), or ``None`` for anything else (the full parser then
-    checks it): the same result without the generic checks."""
-    split, bits, compute = action.get("split"), action.get("bits"), action.get("compute_share")
-    uplink = action.get("uplink_share") if shared_uplink else None
-    for index in (split, bits):
-        if type(index) is not np.ndarray or index.dtype != _INT64 or index.shape != shape:
-            return None
-    for share in (compute, uplink) if shared_uplink else (compute,):
-        if type(share) is not np.ndarray or share.dtype not in _EXACT_SHARES or share.shape != shape:
-            return None
-    return (split, bits, compute if compute.dtype == _FLOAT64 else compute.astype(np.float64),
-            None if uplink is None else uplink if uplink.dtype == _FLOAT64 else uplink.astype(np.float64))
+    indices and ``float32``/``float64`` shares of ``shape``), or ``None`` for anything else (the full parser then checks
+    it): the same result without the generic checks (a dtype is first compared by identity, NumPy's native ones being
+    singletons)."""
+    try:
+        split, bits, compute = action["split"], action["bits"], action["compute_share"]
+        uplink = action["uplink_share"] if shared_uplink else None
+    except KeyError:
+        return None
+    if type(split) is not np.ndarray or type(bits) is not np.ndarray or split.shape != shape or bits.shape != shape:
+        return None
+    if not ((split.dtype is _INT64 or split.dtype == _INT64) and (bits.dtype is _INT64 or bits.dtype == _INT64)):
+        return None
+    compute = _exact_share(compute, shape)
+    if compute is None:
+        return None
+    if not shared_uplink:
+        return split, bits, compute, None
+    uplink = _exact_share(uplink, shape)
+    return None if uplink is None else (split, bits, compute, uplink)
 
 
 def parse_action(action: Any, shape: tuple[int, ...], shared_uplink: bool
