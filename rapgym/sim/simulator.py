@@ -87,13 +87,21 @@ def kernel_state(*fields: object) -> KernelState:
                         QueueState(*fields[_END_DRAW:_END_QUEUES]), SlotOutputs(*fields[_END_QUEUES:]))
 
 
+@njit(cache=True, _nrt=False, error_model="numpy")
+def _run_slot(t0: float, t1: float, model: SystemModel, draw: EpisodeDraw, split: np.ndarray, bits_idx: np.ndarray,
+              compute_share: np.ndarray, uplink_share: np.ndarray, queues: QueueState, out: SlotOutputs) -> int:
+    """:func:`pipeline.run_slot` (inlined) compiled with the options of pipeline's kernels (no NRT, NumPy's error
+    model); a structref needs NRT, so :func:`_advance` calls this."""
+    return pipeline.run_slot(t0, t1, model, draw, split, bits_idx, compute_share, uplink_share, queues, out)
+
+
 @njit(cache=True)
 def _advance(state: KernelState, slot: int, dt_s: float, split: np.ndarray, bits_idx: np.ndarray,
              compute_share: np.ndarray, uplink_share: np.ndarray) -> int:
     """:func:`pipeline.run_slot` of slot ``slot`` (``[slot * dt_s, slot * dt_s + dt_s)``) on the arrays of ``state``."""
     t0 = slot * dt_s
-    return pipeline.run_slot(t0, t0 + dt_s, state.model, state.draw, split, bits_idx, compute_share, uplink_share,
-                             state.queues, state.out)
+    return _run_slot(t0, t0 + dt_s, state.model, state.draw, split, bits_idx, compute_share, uplink_share,
+                     state.queues, state.out)
 
 
 def _pack_arrivals(arrivals: Sequence[np.ndarray], num_users: int) -> tuple[np.ndarray, np.ndarray]:
