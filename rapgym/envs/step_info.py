@@ -171,22 +171,42 @@ def percentile_95(values: np.ndarray) -> float:
     return b - (b - a) * (1.0 - t) if t >= 0.5 else a + (b - a) * t
 
 
+@njit(cache=True)
+def _dispatched_outcomes(task_user: np.ndarray, cursor: np.ndarray, latency: np.ndarray, acc_loss: np.ndarray,
+                         base_accuracy: np.ndarray, deadline_s: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int, int]:
+    """Over the tasks dispatched so far (task ``j`` of user ``task_user[j]`` when ``j < cursor[task_user[j]]``):
+    ``(latency, accuracy, tasks, deadline_misses, drops)``, the latencies (s) and accuracies (base accuracy minus
+    the task's loss, %) of the completed ones in task order, and the counts (a latency of ``-1`` marks a drop)."""
+    tasks = completed = 0
+    for j in range(task_user.shape[0]):
+        if j < cursor[task_user[j]]:
+            tasks += 1
+            completed += latency[j] >= 0
+    lat, accuracy = np.empty(completed), np.empty(completed)
+    misses = k = 0
+    for j in range(task_user.shape[0]):
+        user = task_user[j]
+        if j < cursor[user] and latency[j] >= 0:
+            lat[k] = latency[j]
+            accuracy[k] = base_accuracy[user] - acc_loss[j]
+            misses += latency[j] > deadline_s[user]
+            k += 1
+    return lat, accuracy, tasks, misses, tasks - completed
+
+
 def episode_summary(sim: Simulator, episode_return: float) -> dict[str, float]:
     """Metrics over every task that arrived so far in the episode (dropped tasks excluded from latency):
     task count, mean and p95 latency (s), mean accuracy (%), deadline-miss and drop rates (fractions of the
-    arrived tasks), the return and the slots played."""
-    task_user, latency, acc_loss = sim.dispatched_tasks()
-    done = latency >= 0
-    users = task_user[done]
-    lat = latency[done]
-    total = int(latency.shape[0])
+    arrived tasks), the return and the slots played. The means are NumPy's (pairwise summation)."""
+    lat, accuracy, total, misses, drops = _dispatched_outcomes(sim.task_user, sim.cursor, sim.task_latency,
+                                                               sim.task_acc_loss, sim.base_accuracy, sim.deadline)
     return {
         "tasks": total,
         "mean_latency_s": float(lat.mean()) if lat.size else 0.0,
         "p95_latency_s": percentile_95(lat) if lat.size else 0.0,
-        "mean_accuracy": float((sim.base_accuracy[users] - acc_loss[done]).mean()) if lat.size else 0.0,
-        "deadline_miss_rate": float((lat > sim.deadline[users]).sum() / total) if total else 0.0,
-        "drop_rate": float((~done).sum() / total) if total else 0.0,
+        "mean_accuracy": float(accuracy.mean()) if lat.size else 0.0,
+        "deadline_miss_rate": misses / total if total else 0.0,
+        "drop_rate": drops / total if total else 0.0,
         "return": float(episode_return),
         "slots": int(sim.slot),
     }
