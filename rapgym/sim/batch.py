@@ -77,6 +77,16 @@ class SimulatorBatch:
         self._state: KernelState | None = None
         """The batch arrays as one numba object (built on the first step after they are replaced)."""
 
+    def __getstate__(self) -> dict:
+        """Pickle and deepcopy without the kernel state (built again on the first step)."""
+        return {**self.__dict__, "_state": None}
+
+    def __setstate__(self, state: dict) -> None:
+        """Unpickle, pointing every copy at its rows again (pickling copies the views they were)."""
+        self.__dict__.update(state)
+        for m in np.flatnonzero(self._ready):
+            self._bind(m)
+
     @property
     def num_copies(self) -> int:
         """``M``."""

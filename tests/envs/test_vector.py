@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -158,3 +161,29 @@ def test_bad_reset_options_change_no_copy():
     with pytest.raises(ScenarioError, match="'seed'"):
         vec.reset(seed=[1, 2, 3])
     assert_same_state(state(vec), before)
+
+
+@pytest.mark.parametrize("clone", [lambda v: pickle.loads(pickle.dumps(v)), copy.deepcopy], ids=["pickle", "deepcopy"])
+def test_a_cloned_vector_env_continues_like_the_original(clone):
+    """Through a truncation: the clone's copies read their own rows of the batch (episode summaries included)."""
+    vec = MultiUserEndCloudVectorEnv(2, **SMALL)
+    vec.reset(seed=4)
+    actions = [vec.action_space.sample() for _ in range(SMALL["episode_slots"] + 1)]
+    vec.step(actions[0])
+    twin = clone(vec)
+    summaries = []
+    for action in actions[1:]:
+        ours, theirs = vec.step(action), twin.step(action)
+        for a, b in zip(ours, theirs, strict=True):
+            assert_tree_equal(a, b)
+        summaries += [ours[4]["rapgym_episode"]] if "rapgym_episode" in ours[4] else []
+    assert len(summaries) == 1 and summaries[0]["tasks"].all()
+
+
+def assert_tree_equal(a: object, b: object) -> None:
+    if isinstance(a, dict):
+        assert sorted(a) == sorted(b)
+        for key in a:
+            assert_tree_equal(a[key], b[key])
+    else:
+        np.testing.assert_array_equal(a, b)
