@@ -46,13 +46,18 @@ def _observe(bandwidth: np.ndarray, slots: np.ndarray, cloud_load: np.ndarray, w
              ) -> None:
     """Each copy's window of its ``(M, N, T + H)`` bandwidth at its slot (``bandwidth[m, :, s:s + H]``) into ``window``
     (``(M, N, H)``) and the float32 cloud-load observation (clipped at :data:`MAX_CLOUD_LOAD`) into ``load``
-    (``(M, 1)``); element loops (a slice per copy costs more than its copy)."""
+    (``(M, 1)``). Both arrays C-contiguous; flat unsigned indices (no negative-index checks, no per-copy slices)."""
     num_copies, n, history = window.shape
+    length = bandwidth.shape[2]
+    src, dst = bandwidth.reshape(-1), window.reshape(-1)
+    k = np.uint64(0)
     for m in range(num_copies):
-        s = slots[m]
-        for i in range(n):
+        start = np.uint64(m * n * length + slots[m])
+        for _ in range(n):
             for h in range(history):
-                window[m, i, h] = bandwidth[m, i, s + h]
+                dst[k] = src[start + np.uint64(h)]
+                k += np.uint64(1)
+            start += np.uint64(length)
         load[m, 0] = min(cloud_load[m], MAX_CLOUD_LOAD)
 
 
