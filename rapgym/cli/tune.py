@@ -88,8 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(str(exc))
     jm = result.jm_mpra_reward_per_slot
     for trial in sorted(result.trials, key=lambda t: -t.reward_per_slot):
+        start = " (the YAML's configuration)" if trial.starting else ""
         print(f"reward per slot {trial.reward_per_slot:8.3f} at {trial.timesteps:>7} steps ({trial.reports} reports): "
-              f"{trial.config}")
+              f"{trial.config}{start}")
     print(f"# best of {len(result.trials)} trials: held-out reward per slot {result.best.reward_per_slot:.3f} "
           f"(JM-MPRA {jm:.3f}); experiment folder {result.experiment_path}")
     print(best_entry_yaml(args.scenario, result.best.config), end="")

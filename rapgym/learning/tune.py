@@ -3,8 +3,10 @@
 Each trial trains with :func:`rapgym.learning.train.train` (the same path as ``rapgym-train``: hyperparameters,
 vector env, held-out evaluation against JM-MPRA) and reports every held-out evaluation to Tune as the
 agent's mean reward per slot (``reward_per_slot``, higher is better) at ``timesteps`` environment steps;
-ASHA stops the trials that fall behind at its rungs. The best trial is the one with the highest
-``reward_per_slot`` in its last report. :func:`write_best` writes its configuration into the scenario's
+ASHA stops the trials that fall behind at its rungs. The first trial is always the starting configuration
+itself (the YAML's values of the searched keys, :func:`starting_point`), so the file's configuration competes with
+the samples on the same training and held-out episodes. The best trial is the one with
+the highest ``reward_per_slot`` in its last report. :func:`write_best` writes its configuration into the scenario's
 entry of a hyperparameter YAML by a text edit that keeps the file's comments.
 
 Ray Tune is the optional ``tune`` extra; without it, :func:`run_search` raises
@@ -27,13 +29,13 @@ from rapgym.configs.scenario import load_scenario
 from rapgym.errors import HyperparamsError, MissingDependencyError, RapgymError
 from rapgym.learning.held_out import EVAL_SEED_BASE, eval_env_overrides
 from rapgym.learning.models import require_train_extra
-from rapgym.learning.tune_space import Dimension, nest, resolve_config, to_param_space
+from rapgym.learning.tune_space import Dimension, from_ray_sample, nest, resolve_config, to_param_space, to_ray_value
 
 if TYPE_CHECKING:
     from rapgym.configs.hyperparams import _Common
 
 __all__ = ["METRIC", "TUNE_EXTRA_HINT", "SearchResult", "TrialResult", "best_entry_yaml", "require_tune_extra",
-           "run_search", "update_entry", "write_best"]
+           "run_search", "starting_point", "update_entry", "write_best"]
 
 TUNE_EXTRA_HINT = 'pip install "rapgym[tune]"'
 """How to install Ray Tune with the training dependencies."""
@@ -70,6 +72,8 @@ class TrialResult:
     timesteps: int
     reports: int
     path: str
+    starting: bool = False
+    """Whether this trial is the starting configuration (:func:`starting_point`)."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,21 @@ def _trial_hyperparams(algo: str, scenario: str, base: dict[str, Any], sample: d
     return load_hyperparams(algo, scenario, nest(sample), {"default": base})
 
 
+def starting_point(space: dict[str, Dimension], base: dict[str, Any]) -> dict[str, Any]:
+    """The searched keys' values in ``base`` (the YAML's entry the trials start from), flat dotted keys.
+
+    It is Tune's first trial even where a value lies outside its dimension (e.g. the set network's one-layer
+    ``net_arch``), so the file's own configuration is always measured next to the samples.
+    """
+    point: dict[str, Any] = {}
+    for key in space:
+        node: Any = base
+        for part in key.split("."):
+            node = node[part]
+        point[key] = node
+    return point
+
+
 def _check_space(algo: str, scenario: str, base: dict[str, Any], space: dict[str, Dimension]) -> None:
     """Validate every choice and both ends of every range over ``base`` before any trial starts."""
     for key, dim in space.items():
@@ -107,7 +126,7 @@ def _trial(config: dict[str, Any], algo: str, scenario: str, timesteps: int, see
     """One Tune trial: train with the sampled hyperparameters, reporting each held-out evaluation per slot."""
     from ray import tune
 
-    hp = _trial_hyperparams(algo, scenario, base, resolve_config(space, config))
+    hp = _trial_hyperparams(algo, scenario, base, resolve_config(space, from_ray_sample(space, config)))
 
     def report(row: dict[str, float]) -> None:
         tune.report({METRIC: row["mean_reward"] / slots, "jm_mpra_reward_per_slot": row["jm_mpra_mean_reward"] / slots,
@@ -169,9 +188,12 @@ def run_search(algo: str, scenario: str, space: dict[str, Dimension], *, trials:
                                  space=space, slots=slots), {"cpu": 1})
         scheduler = ASHAScheduler(time_attr="timesteps", max_t=timesteps, grace_period=min(base["eval_freq"], timesteps))
         name = f"{algo}-{scenario}-{time.strftime('%Y%m%d-%H%M%S')}"
+        start = starting_point(space, base)
+        search = BasicVariantGenerator(points_to_evaluate=[{key: to_ray_value(v) for key, v in start.items()}],
+                                       random_state=seed)
         tuner = tune.Tuner(trainable, param_space=to_param_space(space),
                            tune_config=tune.TuneConfig(metric=METRIC, mode="max", scheduler=scheduler, num_samples=trials,
-                                                       search_alg=BasicVariantGenerator(random_state=seed),
+                                                       search_alg=search,
                                                        trial_dirname_creator=_trial_dirname),
                            run_config=tune.RunConfig(name=name, storage_path=str(Path(out).resolve()), verbose=verbose))
         grid = tuner.fit()
@@ -180,7 +202,7 @@ def run_search(algo: str, scenario: str, space: dict[str, Dimension], *, trials:
             ray.shutdown()
     if grid.errors:
         raise RapgymError(f"{len(grid.errors)} of {len(grid)} trials failed; the first: {grid.errors[0]}")
-    results = [_trial_result(space, result) for result in grid]
+    results = [_trial_result(space, result, start) for result in grid]
     best = max(results, key=lambda r: r.reward_per_slot)
     return SearchResult(best, results, float(grid[0].metrics["jm_mpra_reward_per_slot"]), str(grid.experiment_path))
 
@@ -190,10 +212,10 @@ def _trial_dirname(trial: Any) -> str:
     return f"trial-{trial.trial_id}"
 
 
-def _trial_result(space: dict[str, Dimension], result: Any) -> TrialResult:
-    config = resolve_config(space, {key: result.config[key] for key in space})
-    return TrialResult(config, float(result.metrics[METRIC]), int(result.metrics["timesteps"]),
-                       len(result.metrics_dataframe), str(result.path))
+def _trial_result(space: dict[str, Dimension], result: Any, start: dict[str, Any]) -> TrialResult:
+    sample = from_ray_sample(space, result.config)
+    return TrialResult(resolve_config(space, sample), float(result.metrics[METRIC]), int(result.metrics["timesteps"]),
+                       len(result.metrics_dataframe), str(result.path), starting=sample == start)
 
 
 def best_entry_yaml(scenario: str, config: dict[str, Any]) -> str:
@@ -286,6 +308,7 @@ def write_best(path: str | Path, scenario: str, result: SearchResult, command: s
     with a comment naming ``command``, ``date`` (default today, UTC) and the best reward per slot."""
     path = Path(path)
     day = (date or datetime.datetime.now(datetime.timezone.utc).date()).isoformat()
+    kept = "; the file's configuration stayed best" if result.best.starting else ""
     comment = (f"{command} ({day}): best of {len(result.trials)} trials, held-out reward per slot "
-               f"{result.best.reward_per_slot:.3f} (JM-MPRA {result.jm_mpra_reward_per_slot:.3f})")
+               f"{result.best.reward_per_slot:.3f} (JM-MPRA {result.jm_mpra_reward_per_slot:.3f}){kept}")
     path.write_text(update_entry(path.read_text(), scenario, result.best.config, comment))

@@ -11,6 +11,7 @@ the space when :class:`rapgym.configs.hyperparams.NetArch` has that key; a value
 
 from __future__ import annotations
 
+import json
 import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,7 +20,8 @@ from typing import Any, Literal
 from rapgym.configs.hyperparams import ALGOS, NetArch
 from rapgym.errors import HyperparamsError
 
-__all__ = ["IMPLIED", "SIGNIFICANT_DIGITS", "Dimension", "nest", "resolve_config", "search_space", "to_param_space"]
+__all__ = ["IMPLIED", "SIGNIFICANT_DIGITS", "Dimension", "from_ray_sample", "nest", "resolve_config",
+           "search_space", "to_param_space", "to_ray_value"]
 
 SIGNIFICANT_DIGITS = 3
 """Significant digits kept of a float drawn from a range (``learning_rate`` 0.000123, not 0.00012345678)."""
@@ -131,8 +133,21 @@ def resolve_config(space: dict[str, Dimension], flat: dict[str, Any]) -> dict[st
     return out
 
 
+def to_ray_value(value: Any) -> Any:
+    """A value as Ray Tune carries it: a list as JSON text (Tune's variant generator walks into lists, so a list
+    preset such as ``net_arch: [128, 128]`` would be taken for a path); anything else unchanged."""
+    return json.dumps(value) if isinstance(value, list) else value
+
+
+def from_ray_sample(space: dict[str, Dimension], config: dict[str, Any]) -> dict[str, Any]:
+    """The searched keys of a Tune ``config`` with :func:`to_ray_value`'s JSON text turned back into lists."""
+    return {key: json.loads(config[key]) if isinstance(config[key], str) and config[key].startswith("[") else config[key]
+            for key in space}
+
+
 def to_param_space(space: dict[str, Dimension]) -> dict[str, Any]:
-    """Ray Tune's flat ``param_space`` of ``space`` (keys stay dotted; :func:`nest` reshapes a sample)."""
+    """Ray Tune's flat ``param_space`` of ``space`` (keys stay dotted; :func:`nest` reshapes a sample; lists travel
+    as :func:`to_ray_value` text)."""
     from ray import tune
 
     def domain(dim: Dimension) -> Any:
@@ -140,6 +155,6 @@ def to_param_space(space: dict[str, Dimension]) -> dict[str, Any]:
             return tune.loguniform(dim.low, dim.high)
         if dim.kind == "uniform":
             return tune.uniform(dim.low, dim.high)
-        return tune.choice(list(dim.values))
+        return tune.choice([to_ray_value(value) for value in dim.values])
 
     return {key: domain(dim) for key, dim in space.items()}

@@ -14,11 +14,20 @@ def test_packaged_files_validate(algo):
     assert load_hyperparams(algo, "default").n_envs >= 1
 
 
+PACKAGED_NETWORK = {"ppo": "set", "hybrid": "mlp", "sac": "mlp"}
+"""PPO learns from scratch on the set network (benchmarks/learning.md); the hybrid's warm start and SAC keep the MLP."""
+
+
 @pytest.mark.parametrize("algo", ALGOS)
-def test_packaged_files_keep_the_flat_mlp_and_the_set_network_is_one_override_away(algo):
-    assert load_hyperparams(algo, "default").policy_kwargs.network == "mlp"
-    hp = load_hyperparams(algo, "default", parse_overrides(["policy_kwargs.network=set", "normalize_obs=false"]))
-    assert hp.policy_kwargs.network == "set" and hp.policy_kwargs.net_arch == load_hyperparams(algo, "default").policy_kwargs.net_arch
+def test_packaged_network_and_the_other_one_is_one_override_away(algo):
+    packaged = load_hyperparams(algo, "default")
+    assert packaged.policy_kwargs.network == PACKAGED_NETWORK[algo]
+    assert packaged.normalize_obs == (PACKAGED_NETWORK[algo] == "mlp")  # the set network reads raw observations
+    other = {"set": ["policy_kwargs.network=mlp", "normalize_obs=true"],
+             "mlp": ["policy_kwargs.network=set", "normalize_obs=false"]}[PACKAGED_NETWORK[algo]]
+    hp = load_hyperparams(algo, "default", parse_overrides(other))
+    assert hp.policy_kwargs.network != packaged.policy_kwargs.network
+    assert hp.policy_kwargs.net_arch == packaged.policy_kwargs.net_arch
 
 
 @pytest.mark.parametrize(("overrides", "key"), [({"lerning_rate": 1e-3}, "lerning_rate"), ({"n_steps": 0}, "n_steps"),

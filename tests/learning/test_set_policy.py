@@ -178,7 +178,7 @@ def test_the_env_still_passes_sb3_check_env():
 
 @pytest.mark.parametrize(("overrides", "message"), [
     ({"policy_kwargs": {"network": "attention"}}, "'policy_kwargs.network'.*'mlp' or 'set'"),
-    ({"policy_kwargs": {"network": "set"}}, "'policy_kwargs.network' set needs key 'normalize_obs' false"),
+    ({"policy_kwargs": {"network": "set"}, "normalize_obs": True}, "'policy_kwargs.network' set needs key 'normalize_obs' false"),
     ({"policy_kwargs": {"network": "set", "pooling": "sum"}, "normalize_obs": False}, "'policy_kwargs.pooling'"),
 ])
 def test_bad_network_settings_are_hyperparams_errors(overrides, message):

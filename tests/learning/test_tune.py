@@ -16,8 +16,8 @@ import yaml
 from rapgym.cli.tune import main
 from rapgym.configs.hyperparams import load_hyperparams
 from rapgym.errors import HyperparamsError, MissingDependencyError
-from rapgym.learning.tune import require_tune_extra, update_entry
-from rapgym.learning.tune_space import SPACES, Dimension, nest, resolve_config, search_space
+from rapgym.learning.tune import require_tune_extra, starting_point, update_entry
+from rapgym.learning.tune_space import SPACES, Dimension, from_ray_sample, nest, resolve_config, search_space, to_ray_value
 
 FILE = """\
 # header comment
@@ -100,6 +100,21 @@ def test_search_space_rejects_unknown_keys_naming_the_allowed_ones():
     assert list(search_space("sac", ["tau"])) == ["tau"]
 
 
+def test_starting_point_reads_the_searched_keys_of_the_entry_even_outside_their_dimension():
+    base = load_hyperparams("ppo", "default", {"policy_kwargs": {"network": "set", "net_arch": [96]}, "normalize_obs": False}).model_dump(mode="json")
+    space = search_space("ppo", ["learning_rate", "gamma", "policy_kwargs.net_arch", "policy_kwargs.network"])
+    assert starting_point(space, base) == {"learning_rate": base["learning_rate"], "gamma": base["gamma"],
+                                           "policy_kwargs.net_arch": [96], "policy_kwargs.network": "set"}
+
+
+def test_list_values_travel_to_ray_as_json_text_and_come_back():
+    space = search_space("ppo", ["policy_kwargs.net_arch", "gamma", "policy_kwargs.network"])
+    sample = {"policy_kwargs.net_arch": [64, 64], "gamma": 0.9, "policy_kwargs.network": "set"}
+    carried = {key: to_ray_value(value) for key, value in sample.items()}
+    assert carried["policy_kwargs.net_arch"] == "[64, 64]" and carried["gamma"] == 0.9
+    assert from_ray_sample(space, {**carried, "unsearched": 1}) == sample
+
+
 def test_resolve_config_rounds_range_draws_only():
     space = {"learning_rate": Dimension("loguniform", 1e-5, 1e-3), "gamma": Dimension("choice", values=(0.912345,))}
     assert resolve_config(space, {"learning_rate": 0.00012345678, "gamma": 0.912345}) == {"learning_rate": 0.000123,
@@ -146,6 +161,9 @@ def test_two_trial_search_reports_and_writes_a_copy_of_the_yaml(tmp_path, capsys
     out = capsys.readouterr().out
     rows = [line for line in out.splitlines() if line.startswith("reward per slot")]
     assert len(rows) == 2 and all("reports)" in row and "(0 reports)" not in row for row in rows)
+    # trial 0 is the YAML's own configuration (learning rate 3e-4, two layers of 128), marked in the listing
+    starting = [row for row in rows if row.endswith("(the YAML's configuration)")]
+    assert len(starting) == 1 and "'learning_rate': 0.0003" in starting[0] and "[128, 128]" in starting[0]
     assert "# best of 2 trials: held-out reward per slot" in out
     best = yaml.safe_load(out[out.index("unstable-lte:"):out.index("wrote the entry")])["unstable-lte"]
     assert set(best) == {"learning_rate", "policy_kwargs"} and best["policy_kwargs"]["net_arch"] in ([64, 64], [128, 128], [256, 256])
