@@ -139,8 +139,8 @@ class MultiUserEndCloudVectorEnv(gym.vector.VectorEnv):
     def _reset_copy(self, k: int, seed: int | None, options: dict[str, Any]) -> None:
         if seed is not None or self._rngs[k] is None:
             self._rngs[k], _ = seeding.np_random(seed)
-        self.batch.reset_copy(k, self._rngs[k], traces=options.get("traces"), arrivals=options.get("arrivals"))
-        self._bandwidth[k] = np.minimum(self.batch.simulator(k).slot_rate_mbps, MAX_BANDWIDTH_MBPS)
+        rates = self.batch.reset_copy(k, self._rngs[k], traces=options.get("traces"), arrivals=options.get("arrivals"))
+        np.minimum(rates, MAX_BANDWIDTH_MBPS, out=self._bandwidth[k])
         self._cloud_load[k] = 0.0
         self._returns[k] = 0.0
 

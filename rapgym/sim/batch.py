@@ -1,9 +1,10 @@
 """M simulators of one scenario whose slots advance in one call of the slot kernel (``pipeline.run_slots``).
 
 Each copy is a :class:`~rapgym.sim.simulator.Simulator` (its own draws, queues, episode summary); after a
-copy's reset its episode arrays move into row ``m`` of the batch's arrays (:meth:`Simulator.use_arrays`),
-so the kernel reads every copy from one set of 2-D arrays and the copy keeps working on the same memory.
-Rows are padded to the longest episode seen; they grow (all copies move) when a longer one comes.
+copy's reset its episode arrays are copied into row ``m`` of the batch's arrays (one compiled call), so the
+kernel reads every copy from one set of 2-D arrays. :meth:`SimulatorBatch.simulator` points the copy at its
+rows (:meth:`Simulator.use_arrays`) when it is next asked for, so a reset or a growth re-binds no views until
+then. Rows are padded to the longest episode seen; they grow (all copies move) when a longer one comes.
 """
 
 from __future__ import annotations
@@ -37,6 +38,28 @@ def _advance_copies(state: KernelState, slots: np.ndarray, dt_s: float, active: 
     return status, copy
 
 
+@njit(cache=True)
+def _store_rows(state: KernelState, m: int, arr_t: np.ndarray, arr_ptr: np.ndarray, trace_offset: np.ndarray,
+                tr_edges: np.ndarray, tr_cum: np.ndarray, tr_rates: np.ndarray, tr_ptr: np.ndarray, cursor: np.ndarray,
+                free_at: np.ndarray, task_latency: np.ndarray, task_acc_loss: np.ndarray, backlog: np.ndarray) -> None:
+    """Copy one episode (the fields of an ``EpisodeDraw``, a ``QueueState`` and the backlog, in order) into row ``m``
+    of the batch arrays of ``state`` (the padding past the episode's lengths keeps its values)."""
+    d, q = state.draw, state.queues
+    tasks, edges, rates = arr_t.shape[0], tr_edges.shape[0], tr_rates.shape[0]
+    d.arr_t[m, :tasks] = arr_t
+    d.arr_ptr[m] = arr_ptr
+    d.trace_offset[m] = trace_offset
+    d.tr_edges[m, :edges] = tr_edges
+    d.tr_cum[m, :edges] = tr_cum
+    d.tr_rates[m, :rates] = tr_rates
+    d.tr_ptr[m] = tr_ptr
+    q.cursor[m] = cursor
+    q.free_at[m] = free_at
+    q.task_latency[m, :tasks] = task_latency
+    q.task_acc_loss[m, :tasks] = task_acc_loss
+    state.out.backlog[m] = backlog
+
+
 def _grown(array: np.ndarray, length: int) -> np.ndarray:
     """``array`` with its last axis zero-padded to ``length`` (a new array)."""
     out = np.zeros((*array.shape[:-1], length), dtype=array.dtype)
@@ -62,6 +85,8 @@ class SimulatorBatch:
         n, m = config.num_users, num_copies
         self.model = self._sims[0].model
         self._ready = np.zeros(m, dtype=np.bool_)
+        self._bound = [False] * m
+        """Whether copy ``m``'s simulator works on its rows (:meth:`simulator` binds it when it is not)."""
         self.slots = np.zeros(m, dtype=np.int64)
         self.stats = np.zeros((m, NUM_STATS))
         self.shares = np.zeros((m, 2, n))
@@ -82,10 +107,10 @@ class SimulatorBatch:
         return {**self.__dict__, "_state": None}
 
     def __setstate__(self, state: dict) -> None:
-        """Unpickle, pointing every copy at its rows again (pickling copies the views they were)."""
+        """Unpickle; every copy is pointed at its rows again when next asked for (pickling copies the views they
+        were)."""
         self.__dict__.update(state)
-        for m in np.flatnonzero(self._ready):
-            self._bind(m)
+        self._bound = [False] * self.num_copies
 
     @property
     def num_copies(self) -> int:
@@ -94,7 +119,10 @@ class SimulatorBatch:
 
     def simulator(self, m: int) -> Simulator:
         """Copy ``m`` (its episode lives in row ``m`` of the batch arrays), its ``slot`` brought up to date
-        (:meth:`step` advances only :attr:`slots`: a Python update per copy would cost more than the kernel)."""
+        (:meth:`step` advances only :attr:`slots`: a Python update per copy would cost more than the kernel) and its
+        arrays the views of its rows."""
+        if not self._bound[m] and self._ready[m]:
+            self._bind(m)
         sim = self._sims[m]
         sim.slot = int(self.slots[m])
         return sim
@@ -115,32 +143,25 @@ class SimulatorBatch:
         return self._queues.task_acc_loss
 
     def reset_copy(self, m: int, rng: np.random.Generator, traces: Sequence[BandwidthTrace] | None = None,
-                   arrivals: Sequence[np.ndarray] | None = None) -> None:
-        """:meth:`Simulator.reset` of copy ``m``, then its episode moves into row ``m``."""
+                   arrivals: Sequence[np.ndarray] | None = None) -> np.ndarray:
+        """:meth:`Simulator.reset` of copy ``m``, then its episode is copied into row ``m``; returns the copy's
+        :attr:`Simulator.slot_rate_mbps`."""
         sim = self._sims[m]
         sim.reset(rng, traces=traces, arrivals=arrivals)
-        draw, queues = sim.draw, sim.queues
+        draw = sim.draw
         self._fit(draw)
-        d, q = self._draws, self._queues
-        tasks, edges, rates = draw.arr_t.shape[0], draw.tr_edges.shape[0], draw.tr_rates.shape[0]
-        d.arr_t[m, :tasks] = draw.arr_t
-        d.arr_ptr[m] = draw.arr_ptr
-        d.trace_offset[m] = draw.trace_offset
-        d.tr_edges[m, :edges] = draw.tr_edges
-        d.tr_cum[m, :edges] = draw.tr_cum
-        d.tr_rates[m, :rates] = draw.tr_rates
-        d.tr_ptr[m] = draw.tr_ptr
-        q.cursor[m] = queues.cursor
-        q.free_at[m] = queues.free_at
-        q.task_latency[m, :tasks] = queues.task_latency
-        q.task_acc_loss[m, :tasks] = queues.task_acc_loss
-        self.backlog[m] = sim.backlog
+        state = self._state
+        if state is None:
+            state = self._state = self._kernel_state()
+        _store_rows(state, m, *draw, *sim.queues, sim.backlog)
         self.slots[m] = 0
         self._ready[m] = True
-        self._bind(m)
+        self._bound[m] = False
+        return sim.slot_rate_mbps
 
     def _bind(self, m: int) -> None:
         """Point copy ``m`` at its rows (sliced to its episode's lengths)."""
+        self._bound[m] = True
         sim, d, q = self._sims[m], self._draws, self._queues
         tasks, edges, rates = sim.draw.arr_t.shape[0], sim.draw.tr_edges.shape[0], sim.draw.tr_rates.shape[0]
         sim.use_arrays(
@@ -161,8 +182,12 @@ class SimulatorBatch:
                                  tr_cum=_grown(d.tr_cum, edges), tr_rates=_grown(d.tr_rates, rates))
         self._queues = q._replace(task_latency=_grown(q.task_latency, tasks), task_acc_loss=_grown(q.task_acc_loss, tasks))
         self._state = None
-        for m in np.flatnonzero(self._ready):
-            self._bind(m)
+        self._bound = [False] * self.num_copies
+
+    def _kernel_state(self) -> KernelState:
+        """The batch arrays as one :class:`KernelState`."""
+        return kernel_state(*self.model, *self._draws, *self._queues, self.stats, self.shares, self.backlog,
+                            self.user_counts, self.user_means)
 
     def step(self, active: np.ndarray, split: np.ndarray, bits_idx: np.ndarray, compute_share: np.ndarray,
              uplink_share: np.ndarray) -> None:
@@ -173,8 +198,7 @@ class SimulatorBatch:
         """
         state = self._state
         if state is None:
-            state = self._state = kernel_state(*self.model, *self._draws, *self._queues, self.stats, self.shares,
-                                               self.backlog, self.user_counts, self.user_means)
+            state = self._state = self._kernel_state()
         status, copy = _advance_copies(state, self.slots, self.config.dt_s, active, split, bits_idx, compute_share,
                                        uplink_share)
         if status != pipeline.STATUS_OK:
