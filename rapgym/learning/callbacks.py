@@ -104,14 +104,18 @@ class EvalVsJMMPRACallback(BaseCallback):
         share_levels: share levels of the ``ppo`` action.
         run: the run folder written to.
         on_evaluation: called with each evaluation's row (:data:`EVAL_COLUMNS`) once it is logged and saved.
+        evaluate_at_start: also evaluate before the first update (timesteps 0), so the best model can be the
+            starting policy itself (a warm start that training does not improve on the held-out episodes).
 
     After training, :attr:`best` is the best mean return and :attr:`last` the last evaluation's row
     (:data:`EVAL_COLUMNS`).
     """
 
     def __init__(self, algo: str, scenario: str, env_kwargs: dict[str, Any], eval_seeds: list[int], eval_freq: int,
-                 share_levels: int, run: RunFolder, on_evaluation: Callable[[dict[str, float]], None] | None = None) -> None:
+                 share_levels: int, run: RunFolder, on_evaluation: Callable[[dict[str, float]], None] | None = None,
+                 evaluate_at_start: bool = False) -> None:
         super().__init__()
+        self.evaluate_at_start = evaluate_at_start
         self.algo = algo
         self.scenario = scenario
         self.env_kwargs = env_kwargs
@@ -133,6 +137,8 @@ class EvalVsJMMPRACallback(BaseCallback):
         self._next = self.eval_freq
         with self.run.evaluations.open("w", newline="") as handle:
             csv.writer(handle).writerow(EVAL_COLUMNS)
+        if self.evaluate_at_start:
+            self.evaluate()
 
     def _on_step(self) -> bool:
         if self.num_timesteps >= self._next:

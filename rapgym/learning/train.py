@@ -6,7 +6,9 @@ and evaluate the agent against JM-MPRA on held-out episodes (:mod:`rapgym.learni
 the best model.
 
 The hybrid agent is warm-started by default: before PPO, its actor is behaviour-cloned from JM-MPRA's
-cut/bits decisions and its critic fitted to JM-MPRA's returns (:mod:`rapgym.learning.imitation`).
+cut/bits decisions and its critic fitted to JM-MPRA's returns (:mod:`rapgym.learning.imitation`); the
+warm-started policy is evaluated on the held-out episodes before PPO starts (timesteps 0), so the kept best
+model is never worse there than the warm start.
 """
 
 from __future__ import annotations
@@ -103,13 +105,14 @@ def train(algo: str, scenario: str, timesteps: int | None = None, seed: int = 0,
         venv = normalizer = VecNormalize(venv, norm_obs=hp.normalize_obs, norm_reward=hp.normalize_reward, gamma=hp.gamma)
     model = build_model(algo, hp, venv, seed, device, run.tensorboard)
     env_metrics = EnvMetricsCallback(hp.log_interval_steps)
+    warm_started = isinstance(hp, HybridHyperparams) and hp.pretrain_teacher is not None
     evaluation = EvalVsJMMPRACallback(algo, scenario, hp.env_kwargs, seeds, hp.eval_freq, share_levels, run,
-                                       on_evaluation)
+                                       on_evaluation, evaluate_at_start=warm_started)
     checkpoints = CheckpointCallback(max(hp.checkpoint_freq // hp.n_envs, 1), str(run.checkpoints),
                                      save_vecnormalize=normalizer is not None)
     start = time.perf_counter()
     warm = None
-    if isinstance(hp, HybridHyperparams) and hp.pretrain_teacher:
+    if warm_started:
         warm = warm_start(hp, model, normalizer, scenario, seed)
     try:
         model.learn(timesteps, callback=[env_metrics, evaluation, checkpoints],
