@@ -13,7 +13,7 @@ from numba import njit
 from rapgym.errors import ScenarioError
 from rapgym.traces.generators import call_with_rng
 
-__all__ = ["episode_arrivals"]
+__all__ = ["draw_arrivals", "episode_arrivals"]
 
 
 @njit(cache=True)
@@ -68,6 +68,13 @@ def _poisson(rng: np.random.Generator, fps: np.ndarray, period: np.ndarray, hori
         ptr[i + 1] = ptr[i] + count
         start += draws[i]
     return times[:ptr[n]].copy(), ptr
+
+
+@njit(cache=True)
+def draw_arrivals(rng: np.random.Generator, poisson: bool, fps: np.ndarray, period: np.ndarray, horizon_s: float
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`episode_arrivals` (``period = 1 / fps``) for compiled callers: the ``poisson`` or ``periodic`` process."""
+    return _poisson(rng, fps, period, horizon_s) if poisson else _periodic(rng, period, horizon_s)
 
 
 def episode_arrivals(rng: np.random.Generator, process: str, fps: np.ndarray, horizon_s: float) -> tuple[np.ndarray, np.ndarray]:

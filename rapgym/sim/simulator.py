@@ -20,11 +20,12 @@ from rapgym.errors import ActionError, ProfileError, ScenarioError, TraceError
 from rapgym.profiles.library import load_profile
 from rapgym.profiles.profile import DNNProfile
 from rapgym.sim import pipeline
-from rapgym.sim.arrivals import episode_arrivals
+from rapgym.sim.arrivals import draw_arrivals, episode_arrivals
 from rapgym.sim.layout import COL_ACC_LOSS, COL_CLOUD_S, COL_DEVICE_S, COL_TX, NUM_STAGES, NUM_STATS, SlotStats
 from rapgym.sim.pipeline import EpisodeDraw, QueueState, SlotOutputs, SystemModel
 from rapgym.traces.capacity import slot_rates_mbps
-from rapgym.traces.sources import PackedTraces, uplink_drawer
+from rapgym.traces.generators import call_with_rng, synthetic_rates
+from rapgym.traces.sources import PackedTraces, pack_samples, synthetic_draw, uplink_drawer
 from rapgym.traces.trace import BandwidthTrace
 
 __all__ = ["KernelState", "Simulator", "kernel_state"]
@@ -104,6 +105,33 @@ def _advance(state: KernelState, slot: int, dt_s: float, split: np.ndarray, bits
                      state.queues, state.out)
 
 
+@njit(cache=True)
+def _draw_episode(rng: np.random.Generator, num_links: int, n: int, hold_s: float, gauss_markov: bool, mean: float,
+                  cv: float, rho: float, start_p: float, geo_p: float, shift_s: float, poisson: bool, fps: np.ndarray,
+                  period: np.ndarray, horizon_s: float, link_of_user: np.ndarray, slot_edges: np.ndarray, dt_s: float,
+                  slot_rate_mbps: np.ndarray) -> tuple:
+    """:meth:`Simulator.reset`'s draws for a ``gauss-markov`` or ``stable`` source in one call, in its order and with
+    its arithmetic: the links' samples (:func:`synthetic_rates`) packed (:func:`pack_samples`), one start offset
+    per link (``period * u + shift_s``, ``u`` the uniforms of ``rng.random(num_links)``), the arrivals
+    (:func:`episode_arrivals`); then each user's slot rates into ``slot_rate_mbps`` and the user of each task.
+
+    Returns:
+        ``(rates_mbps, edges, cum_bits, rates_bps, ptr, trace_offset, arr_t, arr_ptr, task_user)``.
+    """
+    rates = synthetic_rates(rng, num_links, n, gauss_markov, mean, cv, rho, start_p, geo_p)
+    edges, cum, rates_bps = pack_samples(rates, hold_s)
+    ptr = np.arange(num_links + 1) * (n + 1)
+    link_offset = np.empty(num_links)
+    for lnk in range(num_links):
+        link_offset[lnk] = edges[ptr[lnk + 1] - 1] * rng.random() + shift_s
+    trace_offset = np.empty(link_of_user.shape[0])
+    for i in range(link_of_user.shape[0]):
+        trace_offset[i] = link_offset[link_of_user[i]]
+    arr_t, arr_ptr = draw_arrivals(rng, poisson, fps, period, horizon_s)
+    slot_rates_mbps(edges, cum, rates_bps, ptr, link_of_user, trace_offset, slot_edges, dt_s, slot_rate_mbps)
+    return rates, edges, cum, rates_bps, ptr, trace_offset, arr_t, arr_ptr, _task_users(arr_ptr)
+
+
 def _pack_arrivals(arrivals: Sequence[np.ndarray], num_users: int) -> tuple[np.ndarray, np.ndarray]:
     """Flatten per-user arrival times into ``(times, ptr)``, checking count, order and finiteness."""
     if len(arrivals) != num_users:
@@ -158,6 +186,11 @@ class Simulator:
         self._draw_uplink = uplink_drawer(config.uplink, self.num_links, self.horizon_s + config.history * config.dt_s,
                                           dict(config.uplink_params), trace_dir=config.trace_dir, split=config.trace_split)
         """The episode's link traces as a function of the generator (the source's parameters checked once)."""
+        self._synthetic = synthetic_draw(config.uplink, self.num_links, self.horizon_s + config.history * config.dt_s,
+                                         dict(config.uplink_params), trace_dir=config.trace_dir)
+        """A ``gauss-markov`` or ``stable`` source's draw (:func:`_draw_episode` draws such an episode in one call)."""
+        self._period = np.ascontiguousarray(1.0 / self.fps)
+        """``(N,)`` each user's frame period, s (``1 / fps``)."""
         table = features.copy()
         table[:, :, COL_TX] *= 8.0
         self._state: KernelState | None = None
@@ -203,6 +236,9 @@ class Simulator:
         """
         replayed = self.check_replay(traces, arrivals)
         cfg = self.config
+        if traces is None and replayed is None and self._synthetic is not None:
+            self._reset_synthetic(rng)
+            return
         dt, hist = cfg.dt_s, cfg.history
         if traces is None:
             packed = self._draw_uplink(rng)
@@ -221,13 +257,30 @@ class Simulator:
         slot_rates_mbps(packed.edges, packed.cum_bits, rates_bps, packed.ptr, self.link_of_user, trace_offset,
                         self._slot_edges, dt, self.slot_rate_mbps)
         arr_t, arr_ptr = episode_arrivals(rng, cfg.arrival, self.fps, self.horizon_s) if replayed is None else replayed
+        self._start(EpisodeDraw(arr_t=arr_t, arr_ptr=arr_ptr, trace_offset=trace_offset, tr_edges=packed.edges,
+                                tr_cum=packed.cum_bits, tr_rates=rates_bps, tr_ptr=packed.ptr), _task_users(arr_ptr))
+
+    def _reset_synthetic(self, rng: np.random.Generator) -> None:
+        """:meth:`reset`'s draws (same order, same values) for a ``gauss-markov`` or ``stable`` source and drawn
+        arrivals, in one compiled call (:func:`_draw_episode`)."""
+        cfg, syn = self.config, self._synthetic
+        self.slot_rate_mbps = np.empty((cfg.num_users, self._slot_edges.shape[0] - 1), dtype=np.float32)
+        rates, edges, cum, rates_bps, ptr, trace_offset, arr_t, arr_ptr, task_user = call_with_rng(
+            _draw_episode, rng, self.num_links, syn.n, syn.hold_s, *syn.args, cfg.history * cfg.dt_s,
+            cfg.arrival == "poisson", self.fps, self._period, self.horizon_s, self.link_of_user, self._slot_edges,
+            cfg.dt_s, self.slot_rate_mbps)
+        self._packed = PackedTraces(edges, cum, rates.ravel(), ptr, syn.names, rates_bps)
+        self._start(EpisodeDraw(arr_t=arr_t, arr_ptr=arr_ptr, trace_offset=trace_offset, tr_edges=edges, tr_cum=cum,
+                                tr_rates=rates_bps, tr_ptr=ptr), task_user)
+
+    def _start(self, draw: EpisodeDraw, task_user: np.ndarray) -> None:
+        """Begin the episode of ``draw`` at slot 0 with empty queues."""
+        tasks = draw.arr_t.shape[0]
         self._state = None
-        self._draw = EpisodeDraw(
-            arr_t=arr_t, arr_ptr=arr_ptr, trace_offset=trace_offset,
-            tr_edges=packed.edges, tr_cum=packed.cum_bits, tr_rates=rates_bps, tr_ptr=packed.ptr)
-        self._queues = QueueState(cursor=arr_ptr[:-1].copy(), free_at=np.zeros((cfg.num_users, NUM_STAGES)),
-                                  task_latency=np.zeros(arr_t.shape[0]), task_acc_loss=np.zeros(arr_t.shape[0]))
-        self.task_user = _task_users(arr_ptr)
+        self._draw = draw
+        self._queues = QueueState(cursor=draw.arr_ptr[:-1].copy(), free_at=np.zeros((self.config.num_users, NUM_STAGES)),
+                                  task_latency=np.zeros(tasks), task_acc_loss=np.zeros(tasks))
+        self.task_user = task_user
         self.backlog[:] = 0.0
         self.slot = 0
 

@@ -45,7 +45,8 @@ from rapgym.errors import TraceError
 from rapgym.traces.sets import TRACE_SETS
 from rapgym.traces.trace import BandwidthTrace
 
-__all__ = ["IRISH_REGIMES", "call_with_rng", "gauss_markov_rates", "generate", "load_params", "num_steps", "simulate", "stable_rates"]
+__all__ = ["IRISH_REGIMES", "call_with_rng", "gauss_markov_rates", "generate", "load_params", "num_steps", "simulate", "stable_rates",
+           "synthetic_args", "synthetic_rates"]
 
 IRISH_REGIMES = {"5G": "5G", "LTE": "LTE", "HSPA+": "HSPA", "HSDPA": "HSPA", "HSUPA": "HSPA", "UMTS": "HSPA"}
 """``NetworkMode`` value -> regime of the ``irish_5g`` generator."""
@@ -142,6 +143,27 @@ def _stable(rng: np.random.Generator, num_links: int, n: int, mean: float, cv: f
     return out
 
 
+@njit(cache=True)
+def synthetic_rates(rng: np.random.Generator, num_links: int, n: int, gauss_markov: bool, mean: float, cv: float,
+                    rho: float, start_p: float, geo_p: float) -> np.ndarray:
+    """``(num_links, n)`` rates of :func:`gauss_markov_rates` (``gauss_markov``) or :func:`stable_rates` (``cv`` its
+    ``noise_cv``; the last three unused), with the arguments of :func:`synthetic_args`, for compiled callers."""
+    if gauss_markov:
+        return _gauss_markov(rng, num_links, n, mean, cv, rho, start_p, geo_p)
+    return _stable(rng, num_links, n, mean, cv)
+
+
+def synthetic_args(gauss_markov: bool, p: dict[str, float]) -> tuple[float, float, float, float, float]:
+    """The last five arguments of :func:`synthetic_rates` for checked parameters ``p``: ``(mean_mbps, cv, rho, outage
+    start probability per step, geometric parameter of an outage's length)``, or ``(mean_mbps, noise_cv, 0, 0, 0)``
+    for ``stable``."""
+    if not gauss_markov:
+        return float(p["mean_mbps"]), float(p["noise_cv"]), 0.0, 0.0, 0.0
+    dt = p["interval_s"]
+    return (float(p["mean_mbps"]), float(p["cv"]), float(p["rho"]), 1.0 - math.exp(-p["outage_rate_per_s"] * dt),
+            min(1.0, dt / p["outage_mean_s"]))
+
+
 def stable_rates(rng: np.random.Generator, num_links: int, n: int, p: dict[str, float]) -> np.ndarray:
     """``(num_links, n)`` i.i.d. rates, Mbit/s: ``mean_mbps * (1 + noise_cv * N(0, 1))`` clipped at 0 (source ``stable``)."""
     return call_with_rng(_stable, rng, num_links, n, p["mean_mbps"], p["noise_cv"])
@@ -150,9 +172,7 @@ def stable_rates(rng: np.random.Generator, num_links: int, n: int, p: dict[str, 
 def gauss_markov_rates(rng: np.random.Generator, num_links: int, n: int, p: dict[str, float]) -> np.ndarray:
     """``(num_links, n)`` rates, Mbit/s, one per ``interval_s``: Gaussian AR(1) around ``mean_mbps`` with outages
     (source ``gauss-markov``); each link draws its AR noise, outage starts and outage lengths in turn."""
-    dt = p["interval_s"]
-    return call_with_rng(_gauss_markov, rng, num_links, n, p["mean_mbps"], p["cv"], p["rho"],
-                         1.0 - math.exp(-p["outage_rate_per_s"] * dt), min(1.0, dt / p["outage_mean_s"]))
+    return call_with_rng(_gauss_markov, rng, num_links, n, *synthetic_args(True, p))
 
 
 @njit(cache=True, inline="always")

@@ -38,14 +38,15 @@ import numpy as np
 from numba import njit
 
 from rapgym.errors import ScenarioError
-from rapgym.traces.generators import gauss_markov_rates, load_params, num_steps, simulate, stable_rates
+from rapgym.traces.generators import gauss_markov_rates, load_params, num_steps, simulate, stable_rates, synthetic_args
 from rapgym.traces.loaders import FORMATS
 from rapgym.traces.sets import TRACE_SETS, TraceSet
 from rapgym.traces.tabular import RATE_UNITS_MBPS, TIME_UNITS_S
 from rapgym.traces.trace import MBIT, BandwidthTrace
 
-__all__ = ["MAX_PERIOD_SAMPLES", "PARAM_BOUNDS", "SOURCE_DEFAULTS", "TRACES", "TRACE_OPTIONS", "PackedTraces", "check_uplink_source",
-           "draw_uplink", "make_uplink_traces", "real_traces", "source_names", "uplink_drawer"]
+__all__ = ["MAX_PERIOD_SAMPLES", "PARAM_BOUNDS", "SOURCE_DEFAULTS", "TRACES", "TRACE_OPTIONS", "PackedTraces", "SyntheticDraw",
+           "check_uplink_source", "draw_uplink", "make_uplink_traces", "pack_samples", "real_traces", "source_names",
+           "synthetic_draw", "uplink_drawer"]
 
 MAX_PERIOD_SAMPLES = 65_536
 """Most samples per generated link: the period of a generated trace is at most this many ``interval_s`` steps."""
@@ -144,7 +145,7 @@ def check_uplink_source(source: str, params: dict[str, Any]) -> dict[str, Any]:
 
 
 @njit(cache=True)
-def _pack_samples(rates_mbps: np.ndarray, hold_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def pack_samples(rates_mbps: np.ndarray, hold_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(edges, cum_bits, rates_bps)`` of ``(L, M)`` samples held ``hold_s`` s each, flat, link after link: the
     arithmetic of :meth:`BandwidthTrace.from_samples` (edges ``j * hold_s``, ``C`` summed in order)."""
     num_links, m = rates_mbps.shape
@@ -199,7 +200,7 @@ class PackedTraces(NamedTuple):
         :meth:`BandwidthTrace.from_samples`, for all links in one compiled call."""
         rates_mbps = np.ascontiguousarray(rates_mbps, dtype=np.float64)
         num_links, m = rates_mbps.shape
-        edges, cum, rates_bps = _pack_samples(rates_mbps, float(hold_s))
+        edges, cum, rates_bps = pack_samples(rates_mbps, float(hold_s))
         return cls(edges, cum, rates_mbps.ravel(), np.arange(num_links + 1, dtype=np.int64) * (m + 1), names, rates_bps)
 
     @property
@@ -239,6 +240,29 @@ def uplink_drawer(source: str, num_links: int, duration_s: float, params: dict[s
                        min(interval, duration_s), (source,) * num_links)
     return partial(_generate, stable_rates if source == "stable" else gauss_markov_rates, num_links, n, p,
                    min(interval, duration_s), _link_names(source, num_links))
+
+
+class SyntheticDraw(NamedTuple):
+    """A ``gauss-markov`` or ``stable`` source's draw as compiled code takes it: ``num_links`` links of ``n`` samples
+    held ``hold_s`` s each, ``args`` those of :func:`rapgym.traces.generators.synthetic_rates` after ``n``."""
+
+    n: int
+    hold_s: float
+    args: tuple[bool, float, float, float, float, float]
+    names: tuple[str, ...]
+
+
+def synthetic_draw(source: str, num_links: int, duration_s: float, params: dict[str, Any], trace_dir: str | None = None
+                   ) -> SyntheticDraw | None:
+    """The draw of :func:`uplink_drawer` with these arguments for the ``gauss-markov`` and ``stable`` sources (whose
+    traces :func:`pack_samples` packs), else ``None``."""
+    if trace_dir is not None or source not in ("gauss-markov", "stable"):
+        return None
+    p = check_uplink_source(source, params)
+    interval = p["interval_s"]
+    gauss_markov = source == "gauss-markov"
+    return SyntheticDraw(min(num_steps(duration_s, interval), MAX_PERIOD_SAMPLES), float(min(interval, duration_s)),
+                         (gauss_markov, *synthetic_args(gauss_markov, p)), _link_names(source, num_links))
 
 
 def _pick_real(num_links: int, trace_dir: str, split: str, options: tuple[tuple[str, Any], ...],

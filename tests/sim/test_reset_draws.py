@@ -16,9 +16,11 @@ from rapgym.sim.simulator import Simulator
 from rapgym.traces.sources import make_uplink_traces
 
 
-@pytest.mark.parametrize(("scenario", "users"), [("default", 8), ("default", 3), ("shared-cell", 4), ("stable-wifi", 5), ("5g-handover", 4)])
-def test_reset_draws_equal_the_numpy_reference(scenario, users):
-    cfg = load_scenario(scenario, num_users=users)
+@pytest.mark.parametrize(("scenario", "users", "arrival"), [("default", 8, "periodic"), ("default", 3, "poisson"),
+                                                         ("shared-cell", 4, "periodic"), ("stable-wifi", 5, "poisson"),
+                                                         ("5g-handover", 4, "periodic")])
+def test_reset_draws_equal_the_numpy_reference(scenario, users, arrival):
+    cfg = load_scenario(scenario, num_users=users, arrival=arrival)
     sim = Simulator(cfg)
     sim.reset(rng := np.random.default_rng(11))
     ref = np.random.default_rng(11)
