@@ -24,7 +24,7 @@ from rapgym.sim.arrivals import draw_arrivals, episode_arrivals
 from rapgym.sim.layout import COL_ACC_LOSS, COL_CLOUD_S, COL_DEVICE_S, COL_TX, NUM_STAGES, NUM_STATS, SlotStats
 from rapgym.sim.pipeline import EpisodeDraw, QueueState, SlotOutputs, SystemModel
 from rapgym.traces.capacity import slot_rates_mbps
-from rapgym.traces.generators import call_with_rng, synthetic_rates
+from rapgym.traces.generators import rng_entry, synthetic_rates
 from rapgym.traces.sources import PackedTraces, pack_samples, synthetic_draw, uplink_drawer
 from rapgym.traces.trace import BandwidthTrace
 
@@ -189,8 +189,15 @@ class Simulator:
         self._synthetic = synthetic_draw(config.uplink, self.num_links, self.horizon_s + config.history * config.dt_s,
                                          dict(config.uplink_params), trace_dir=config.trace_dir)
         """A ``gauss-markov`` or ``stable`` source's draw (:func:`_draw_episode` draws such an episode in one call)."""
-        self._period = np.ascontiguousarray(1.0 / self.fps)
-        """``(N,)`` each user's frame period, s (``1 / fps``)."""
+        if self._synthetic is not None:
+            syn = self._synthetic
+            self._draw_args = (self.num_links, syn.n, syn.hold_s, *syn.args, config.history * config.dt_s,
+                               config.arrival == "poisson", self.fps, np.ascontiguousarray(1.0 / self.fps),
+                               self.horizon_s, self.link_of_user, self._slot_edges, float(config.dt_s))
+            """:func:`_draw_episode`'s arguments between the generator and the output."""
+        self._draw_entry = None
+        """:func:`_draw_episode`'s compiled entry point for a ``Generator`` and :attr:`_draw_args` (found on the first
+        reset that draws through it)."""
         table = features.copy()
         table[:, :, COL_TX] *= 8.0
         self._state: KernelState | None = None
@@ -210,8 +217,9 @@ class Simulator:
         self.slot = 0
 
     def __getstate__(self) -> dict:
-        """Pickle and deepcopy without the kernel state (built again on the first step)."""
-        return {**self.__dict__, "_state": None}
+        """Pickle and deepcopy without the kernel state (built again on the first step) and the draws' entry point
+        (found again on the next reset)."""
+        return {**self.__dict__, "_state": None, "_draw_entry": None}
 
     @property
     def horizon_s(self) -> float:
@@ -263,13 +271,14 @@ class Simulator:
     def _reset_synthetic(self, rng: np.random.Generator) -> None:
         """:meth:`reset`'s draws (same order, same values) for a ``gauss-markov`` or ``stable`` source and drawn
         arrivals, in one compiled call (:func:`_draw_episode`)."""
-        cfg, syn = self.config, self._synthetic
-        self.slot_rate_mbps = np.empty((cfg.num_users, self._slot_edges.shape[0] - 1), dtype=np.float32)
-        rates, edges, cum, rates_bps, ptr, trace_offset, arr_t, arr_ptr, task_user = call_with_rng(
-            _draw_episode, rng, self.num_links, syn.n, syn.hold_s, *syn.args, cfg.history * cfg.dt_s,
-            cfg.arrival == "poisson", self.fps, self._period, self.horizon_s, self.link_of_user, self._slot_edges,
-            cfg.dt_s, self.slot_rate_mbps)
-        self._packed = PackedTraces(edges, cum, rates.ravel(), ptr, syn.names, rates_bps)
+        out = self.slot_rate_mbps = np.empty((self.config.num_users, self._slot_edges.shape[0] - 1), dtype=np.float32)
+        entry = self._draw_entry
+        if entry is None or type(rng) is not np.random.Generator:
+            entry = self._draw_entry = rng_entry(_draw_episode, rng, *self._draw_args, out)
+        if entry is None:
+            entry = _draw_episode
+        rates, edges, cum, rates_bps, ptr, trace_offset, arr_t, arr_ptr, task_user = entry(rng, *self._draw_args, out)
+        self._packed = PackedTraces(edges, cum, rates.ravel(), ptr, self._synthetic.names, rates_bps)
         self._start(EpisodeDraw(arr_t=arr_t, arr_ptr=arr_ptr, trace_offset=trace_offset, tr_edges=edges, tr_cum=cum,
                                 tr_rates=rates_bps, tr_ptr=ptr), task_user)
 
