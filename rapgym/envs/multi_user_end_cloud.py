@@ -17,7 +17,7 @@ from rapgym.envs.rendering import render_ansi, render_rgb
 from rapgym.envs.step_info import EPISODE_KEY, episode_summary, slot_info
 from rapgym.errors import ScenarioError
 from rapgym.profiles.profile import DNNProfile
-from rapgym.sim.layout import NUM_STAGES
+from rapgym.sim.layout import NUM_STAGES, STAT_CLOUD_WORK_S, STAT_COST_SUM, STAT_TASKS
 from rapgym.sim.simulator import Simulator
 from rapgym.traces.trace import BandwidthTrace
 
@@ -163,6 +163,7 @@ class MultiUserEndCloudEnv(gym.Env):
         })
         self._ones = np.ones(n)
         self._action_shape = (n,)
+        self._shared_uplink = bool(cfg.shared_uplink)
         self._cut_mask = sim.cut_mask
         self._dt, self._history, self._episode_slots = cfg.dt_s, cfg.history, cfg.episode_slots
         self._cloud_load = 0.0
@@ -192,11 +193,11 @@ class MultiUserEndCloudEnv(gym.Env):
         sim = self.sim
         if sim.slot >= self._episode_slots:
             raise RuntimeError("step() called after the episode was truncated; call reset()")
-        split, bits, compute, uplink = parse_action(action, self._action_shape, self.config.shared_uplink)
-        stats = sim.step(split, bits, compute, self._ones if uplink is None else uplink)
-        tasks = stats.tasks
-        reward = -stats.cost_sum / tasks if tasks > 0 else 0.0
-        self._cloud_load = cloud_load = stats.cloud_work_s / self._dt
+        split, bits, compute, uplink = parse_action(action, self._action_shape, self._shared_uplink)
+        stats = sim.advance(split, bits, compute, self._ones if uplink is None else uplink)
+        tasks = stats[STAT_TASKS]
+        reward = -stats[STAT_COST_SUM] / tasks if tasks > 0 else 0.0
+        self._cloud_load = cloud_load = stats[STAT_CLOUD_WORK_S] / self._dt
         self._return += reward
         self._last_action = (split, bits)
         info = slot_info(stats, self._dt, cloud_load, sim=sim)
@@ -239,10 +240,11 @@ class MultiUserEndCloudEnv(gym.Env):
 
     # ------------------------------------------------------------------ helpers
     def _observation(self) -> dict[str, np.ndarray]:
-        t = self.sim.slot
+        sim = self.sim
+        t = sim.slot
         return {
             "bandwidth": self._bandwidth[:, t:t + self._history].copy(),
-            "queue": self.sim.backlog.copy(),
+            "queue": sim.backlog.copy(),
             "profile": self._profile_obs.copy(),
             "cut_mask": self._cut_mask.copy(),
             "cloud_load": np.array([min(self._cloud_load, MAX_CLOUD_LOAD)], dtype=np.float32),

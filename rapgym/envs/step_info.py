@@ -6,6 +6,7 @@ same units (``docs/model.md`` §3).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -98,8 +99,10 @@ def user_outcomes(sim: Simulator) -> dict[str, np.ndarray]:
             "user_deadline_misses": counts[2]}
 
 
-def slot_info(stats: SlotStats, dt_s: float, cloud_load: float, *, sim: Simulator | None = None) -> dict[str, Any]:
-    """The ``info`` of one slot: task counts, mean / max latency (s), mean accuracy (%), cloud load (offered
+def slot_info(stats: SlotStats | Sequence[float], dt_s: float, cloud_load: float, *, sim: Simulator | None = None
+              ) -> dict[str, Any]:
+    """The ``info`` of one slot from its aggregates (a :class:`SlotStats` or its values in that order, e.g.
+    :meth:`Simulator.advance`'s list): task counts, mean / max latency (s), mean accuracy (%), cloud load (offered
     work / slot length, unclipped) and the uplink throughput of the slot (Mbit/s); given the ``sim`` that just
     stepped, also the per-user outcomes of :func:`user_outcomes`."""
     tasks, _, latency_sum, _, dropped, missed, _, completed, uplink_bits, latency_max, accuracy_sum = stats

@@ -9,7 +9,7 @@ interface on top.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from numba import njit, types
@@ -29,6 +29,8 @@ from rapgym.traces.sources import PackedTraces, pack_samples, synthetic_draw, up
 from rapgym.traces.trace import BandwidthTrace
 
 __all__ = ["KernelState", "Simulator", "kernel_state"]
+
+_INT64, _FLOAT64 = np.dtype(np.int64), np.dtype(np.float64)
 
 _STATUS_FIELD = {
     pipeline.STATUS_BAD_SPLIT: "split",
@@ -132,6 +134,23 @@ def _draw_episode(rng: np.random.Generator, num_links: int, n: int, hold_s: floa
     return rates, edges, cum, rates_bps, ptr, trace_offset, arr_t, arr_ptr, _task_users(arr_ptr)
 
 
+_ADVANCE_ENTRIES: dict[types.Type, Callable[..., int]] = {}
+"""Compiled entry point of :func:`_advance` per :class:`KernelState` type, for C-contiguous, aligned, writeable
+``int64`` / ``float64`` action arrays (calling it skips the dispatcher's typing of the structref, ~1 us a step)."""
+
+
+def _advance_entry(state: KernelState) -> Callable[..., int]:
+    """:func:`_advance`'s entry point for ``state``'s type, an ``int`` slot, a ``float`` slot length and
+    :data:`_ADVANCE_ENTRIES`' action arrays (compiled, or loaded from numba's cache, on first use)."""
+    state_type = state._numba_type_
+    entry = _ADVANCE_ENTRIES.get(state_type)
+    if entry is None:
+        index, share = types.Array(types.int64, 1, "C"), types.Array(types.float64, 1, "C")
+        entry = _ADVANCE_ENTRIES[state_type] = _advance.compile((state_type, types.int64, types.float64, index, index,
+                                                                 share, share))
+    return entry
+
+
 def _pack_arrivals(arrivals: Sequence[np.ndarray], num_users: int) -> tuple[np.ndarray, np.ndarray]:
     """Flatten per-user arrival times into ``(times, ptr)``, checking count, order and finiteness."""
     if len(arrivals) != num_users:
@@ -214,12 +233,15 @@ class Simulator:
         self.backlog = np.zeros((n, NUM_STAGES), dtype=np.float32)
         self._out = SlotOutputs(np.zeros(NUM_STATS), self.shares, self.backlog, np.zeros((3, n), dtype=np.int64),
                                 np.zeros((2, n)))
+        self._dt_s = float(config.dt_s)
+        self._entry: Callable[..., int] = _advance
+        """:func:`_advance`'s entry point for :attr:`_state` (:func:`_advance_entry`, found whenever the state is built)."""
         self.slot = 0
 
     def __getstate__(self) -> dict:
-        """Pickle and deepcopy without the kernel state (built again on the first step) and the draws' entry point
-        (found again on the next reset)."""
-        return {**self.__dict__, "_state": None, "_draw_entry": None}
+        """Pickle and deepcopy without the kernel state (built again on the first step) and the compiled entry
+        points (found again on the next step / reset)."""
+        return {**self.__dict__, "_state": None, "_draw_entry": None, "_entry": _advance}
 
     @property
     def horizon_s(self) -> float:
@@ -370,14 +392,30 @@ class Simulator:
         Raises:
             ActionError: an entry is outside its range (nothing is changed).
         """
+        return SlotStats._make(self.advance(split, bits_idx, compute_share, uplink_share))
+
+    def advance(self, split: np.ndarray, bits_idx: np.ndarray, compute_share: np.ndarray,
+                uplink_share: np.ndarray) -> list[float]:
+        """:meth:`step`, returning the slot's aggregates as a plain list in :class:`SlotStats`' order (no NamedTuple).
+
+        Raises:
+            ActionError: an entry is outside its range (nothing is changed).
+        """
         state = self._state
         if state is None:
             state = self._state = kernel_state(*self._model, *self._draw, *self._queues, *self._out)
-        status = _advance(state, self.slot, self.config.dt_s, split, bits_idx, compute_share, uplink_share)
+            self._entry = _advance_entry(state)
+        if (split.dtype is _INT64 and bits_idx.dtype is _INT64 and compute_share.dtype is _FLOAT64
+                and uplink_share.dtype is _FLOAT64 and split.flags.carray and bits_idx.flags.carray
+                and compute_share.flags.carray and uplink_share.flags.carray and split.ndim == bits_idx.ndim
+                == compute_share.ndim == uplink_share.ndim == 1):
+            status = self._entry(state, self.slot, self._dt_s, split, bits_idx, compute_share, uplink_share)
+        else:
+            status = _advance(state, self.slot, self._dt_s, split, bits_idx, compute_share, uplink_share)
         if status != pipeline.STATUS_OK:
             raise self.action_error(status)
         self.slot += 1
-        return SlotStats._make(self._out.stats.tolist())
+        return self._out.stats.tolist()
 
     def score_actions(self, split: np.ndarray, bits_idx: np.ndarray, compute_share: np.ndarray,
                       uplink_share: np.ndarray) -> np.ndarray:
