@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--scenario", default="default", choices=available_scenarios(), help="scenario preset")
     parser.add_argument("--trials", type=positive_int, default=8, help="configurations sampled (default 8)")
     parser.add_argument("--timesteps", type=positive_int, required=True, help="environment steps per trial at most")
+    parser.add_argument("--grace-steps", type=positive_int, default=None,
+                        help="environment steps before ASHA may stop a trial (default: half of --timesteps)")
     parser.add_argument("--seed", type=training_seed, default=0, help="training seed of every trial and seed of the sampling (default 0)")
     parser.add_argument("--space", nargs="+", default=None, metavar="KEY",
                         help="search only these keys (default: the algorithm's whole space in rapgym/learning/tune_space.py)")
@@ -83,7 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         entries = _read_entries(path)
         result = run_search(args.algo, args.scenario, space, trials=args.trials, timesteps=args.timesteps, seed=args.seed,
                             fixed=fixed, entries=entries, num_cpus=args.num_cpus or os.cpu_count(),
-                            address=args.address, out=args.out, verbose=0 if args.quiet else 1)
+                            address=args.address, out=args.out, verbose=0 if args.quiet else 1,
+                            grace_steps=args.grace_steps)
     except (HyperparamsError, ScenarioError, MissingDependencyError) as exc:
         parser.error(str(exc))
     jm = result.jm_mpra_reward_per_slot
@@ -91,9 +94,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         start = " (the YAML's configuration)" if trial.starting else ""
         print(f"reward per slot {trial.reward_per_slot:8.3f} at {trial.timesteps:>7} steps ({trial.reports} reports): "
               f"{trial.config}{start}")
-    print(f"# best of {len(result.trials)} trials: held-out reward per slot {result.best.reward_per_slot:.3f} "
-          f"(JM-MPRA {jm:.3f}); experiment folder {result.experiment_path}")
-    print(best_entry_yaml(args.scenario, result.best.config), end="")
+    best = result.best
+    finished = sum(t.timesteps == best.timesteps for t in result.trials)
+    print(f"# best of the {finished} trials that trained {best.timesteps} steps ({len(result.trials)} in all): held-out "
+          f"reward per slot {best.reward_per_slot:.3f} (JM-MPRA {jm:.3f}); experiment folder {result.experiment_path}")
+    print(best_entry_yaml(args.scenario, best.config), end="")
     if args.write:
         write_best(path, args.scenario, result, shlex.join(["rapgym-tune", *argv]))
         print(f"wrote the entry {args.scenario!r} of {path}")

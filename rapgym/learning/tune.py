@@ -3,10 +3,12 @@
 Each trial trains with :func:`rapgym.learning.train.train` (the same path as ``rapgym-train``: hyperparameters,
 vector env, held-out evaluation against JM-MPRA) and reports every held-out evaluation to Tune as the
 agent's mean reward per slot (``reward_per_slot``, higher is better) at ``timesteps`` environment steps;
-ASHA stops the trials that fall behind at its rungs. The first trial is always the starting configuration
+ASHA stops the trials that fall behind at its rungs, from ``grace_steps`` on (default half the budget: an RL
+curve's first evaluations are too noisy to rank configurations by). The first trial is always the starting configuration
 itself (the YAML's values of the searched keys, :func:`starting_point`), so the file's configuration competes with
 the samples on the same training and held-out episodes. The best trial is the one with
-the highest ``reward_per_slot`` in its last report. :func:`write_best` writes its configuration into the scenario's
+the highest ``reward_per_slot`` in its last report among the trials that trained the whole budget (so
+configurations are compared at the same number of steps). :func:`write_best` writes its configuration into the scenario's
 entry of a hyperparameter YAML by a text edit that keeps the file's comments.
 
 Ray Tune is the optional ``tune`` extra; without it, :func:`run_search` raises
@@ -141,7 +143,7 @@ def _trial(config: dict[str, Any], algo: str, scenario: str, timesteps: int, see
 def run_search(algo: str, scenario: str, space: dict[str, Dimension], *, trials: int, timesteps: int, seed: int = 0,
                fixed: dict[str, Any] | None = None, entries: dict[str, dict[str, Any]] | None = None,
                num_cpus: int | None = None, address: str | None = None, out: str | Path = "runs/tune",
-               verbose: int = 1) -> SearchResult:
+               verbose: int = 1, grace_steps: int | None = None) -> SearchResult:
     """Search ``space`` with ``trials`` random samples under ASHA; the trials and the best.
 
     Args:
@@ -157,6 +159,8 @@ def run_search(algo: str, scenario: str, space: dict[str, Dimension], *, trials:
         address: a Ray cluster to join (``ray.init(address=...)``) instead of starting one locally.
         out: parent folder of the experiment folder (Tune results and one run folder per trial).
         verbose: Tune's console verbosity (0 silent, 1 status table).
+        grace_steps: environment steps before ASHA may stop a trial (default ``timesteps // 2``, at least one
+            evaluation period).
 
     Raises:
         HyperparamsError: invalid ``trials``, ``timesteps``, ``seed``, fixed overrides or space values (the key named).
@@ -167,6 +171,8 @@ def run_search(algo: str, scenario: str, space: dict[str, Dimension], *, trials:
         raise HyperparamsError(f"trials must be >= 1, got {trials}")
     if timesteps < 1:
         raise HyperparamsError(f"timesteps must be >= 1, got {timesteps}")
+    if grace_steps is not None and not 1 <= grace_steps <= timesteps:
+        raise HyperparamsError(f"grace_steps must be in [1, timesteps = {timesteps}], got {grace_steps}")
     if not 0 <= seed < EVAL_SEED_BASE:
         raise HyperparamsError(f"seed must be in [0, {EVAL_SEED_BASE}) (higher seeds are held out for evaluation), got {seed}")
     base = _base_hyperparams(algo, scenario, fixed or {}, read_file(algo) if entries is None else entries)
@@ -186,7 +192,8 @@ def run_search(algo: str, scenario: str, space: dict[str, Dimension], *, trials:
         trainable = tune.with_resources(
             tune.with_parameters(_trial, algo=algo, scenario=scenario, timesteps=timesteps, seed=seed, base=base,
                                  space=space, slots=slots), {"cpu": 1})
-        scheduler = ASHAScheduler(time_attr="timesteps", max_t=timesteps, grace_period=min(base["eval_freq"], timesteps))
+        grace = grace_steps if grace_steps is not None else min(max(timesteps // 2, base["eval_freq"]), timesteps)
+        scheduler = ASHAScheduler(time_attr="timesteps", max_t=timesteps, grace_period=grace)
         name = f"{algo}-{scenario}-{time.strftime('%Y%m%d-%H%M%S')}"
         start = starting_point(space, base)
         search = BasicVariantGenerator(points_to_evaluate=[{key: to_ray_value(v) for key, v in start.items()}],
@@ -203,7 +210,8 @@ def run_search(algo: str, scenario: str, space: dict[str, Dimension], *, trials:
     if grid.errors:
         raise RapgymError(f"{len(grid.errors)} of {len(grid)} trials failed; the first: {grid.errors[0]}")
     results = [_trial_result(space, result, start) for result in grid]
-    best = max(results, key=lambda r: r.reward_per_slot)
+    longest = max(r.timesteps for r in results)
+    best = max((r for r in results if r.timesteps == longest), key=lambda r: r.reward_per_slot)
     return SearchResult(best, results, float(grid[0].metrics["jm_mpra_reward_per_slot"]), str(grid.experiment_path))
 
 
@@ -309,6 +317,8 @@ def write_best(path: str | Path, scenario: str, result: SearchResult, command: s
     path = Path(path)
     day = (date or datetime.datetime.now(datetime.timezone.utc).date()).isoformat()
     kept = "; the file's configuration stayed best" if result.best.starting else ""
-    comment = (f"{command} ({day}): best of {len(result.trials)} trials, held-out reward per slot "
+    finished = sum(t.timesteps == result.best.timesteps for t in result.trials)
+    comment = (f"{command} ({day}): best of the {finished} of {len(result.trials)} trials that trained "
+               f"{result.best.timesteps} steps, held-out reward per slot "
                f"{result.best.reward_per_slot:.3f} (JM-MPRA {result.jm_mpra_reward_per_slot:.3f}){kept}")
     path.write_text(update_entry(path.read_text(), scenario, result.best.config, comment))

@@ -128,6 +128,8 @@ def test_resolve_config_rounds_range_draws_only():
     (["--space", "learning_rate", "tau"], "search-space key 'tau' unknown for ppo; allowed: learning_rate"),
     (["--hyperparams", "n_envs=0"], "key 'n_envs': Input should be greater than or equal to 1"),
     (["--hyperparams", "bogus=1"], "unknown key 'bogus'; allowed keys:"),
+    (["--grace-steps", "500"], "grace_steps must be in [1, timesteps = 100], got 500"),
+    (["--grace-steps", "0"], "argument --grace-steps: must be a positive integer, got 0"),
 ])
 def test_cli_bad_arguments_exit_2_with_the_field(args, message, capsys):
     argv = ["--algo", "ppo", "--timesteps", "100", *args]
@@ -164,7 +166,7 @@ def test_two_trial_search_reports_and_writes_a_copy_of_the_yaml(tmp_path, capsys
     # trial 0 is the YAML's own configuration (learning rate 3e-4, two layers of 128), marked in the listing
     starting = [row for row in rows if row.endswith("(the YAML's configuration)")]
     assert len(starting) == 1 and "'learning_rate': 0.0003" in starting[0] and "[128, 128]" in starting[0]
-    assert "# best of 2 trials: held-out reward per slot" in out
+    assert "steps (2 in all): held-out reward per slot" in out and "# best of the " in out
     best = yaml.safe_load(out[out.index("unstable-lte:"):out.index("wrote the entry")])["unstable-lte"]
     assert set(best) == {"learning_rate", "policy_kwargs"} and best["policy_kwargs"]["net_arch"] in ([64, 64], [128, 128], [256, 256])
     assert 3e-5 <= best["learning_rate"] <= 1e-3
