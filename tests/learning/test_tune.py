@@ -86,7 +86,9 @@ def test_packaged_yaml_updates_to_valid_hyperparameters():
         text = (resources.files("rapgym.configs") / "hyperparams" / f"{algo}.yml").read_text()
         out = update_entry(text, "unstable-lte", sample, "c")
         comments = [line for line in text.splitlines() if line.startswith("#")]
-        assert [line for line in out.splitlines() if line.startswith("#") and "rapgym-tune" not in line] == comments
+        # every comment kept (an earlier search's `# rapgym-tune:` line too), this search's one added
+        assert [line for line in out.splitlines() if line.startswith("#") and line != "# rapgym-tune: c"] == comments
+        assert out.count("# rapgym-tune: c\n") == 1
         hp = load_hyperparams(algo, "unstable-lte", entries=yaml.safe_load(out)).model_dump()
         for key, value in nest(sample).items():
             assert hp[key] == ({**hp[key], **value} if isinstance(value, dict) else value), (algo, key)
