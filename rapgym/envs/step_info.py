@@ -94,9 +94,12 @@ def user_outcomes(sim: Simulator) -> dict[str, np.ndarray]:
     0 if none, so ``-user_cost`` is the user's own reward), ``user_mean_latency_s`` (completed tasks, s; 0 if
     none), ``user_dropped`` and ``user_deadline_misses`` (counts).
     """
-    counts, means = sim.user_counts.copy(), sim.user_means.copy()
-    return {"user_tasks": counts[0], "user_cost": means[0], "user_mean_latency_s": means[1], "user_dropped": counts[1],
-            "user_deadline_misses": counts[2]}
+    return dict(zip(USER_KEYS, _user_fields(sim.user_counts.copy(), sim.user_means.copy()), strict=True))
+
+
+def _user_fields(counts: np.ndarray, means: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The rows of the kernel's per-user ``(3, ...)`` counts and ``(2, ...)`` means in :data:`USER_KEYS`' order."""
+    return counts[0], means[0], means[1], counts[1], counts[2]
 
 
 def slot_info(stats: SlotStats | Sequence[float], dt_s: float, cloud_load: float, *, sim: Simulator | None = None
@@ -118,9 +121,7 @@ def slot_info(stats: SlotStats | Sequence[float], dt_s: float, cloud_load: float
         "uplink_mbps": uplink_bits / dt_s / 1e6,
     }
     if sim is not None:  # user_outcomes(sim), without a second dict
-        counts, means = sim.user_counts.copy(), sim.user_means.copy()
-        info["user_tasks"], info["user_cost"], info["user_mean_latency_s"] = counts[0], means[0], means[1]
-        info["user_dropped"], info["user_deadline_misses"] = counts[1], counts[2]
+        info.update(zip(USER_KEYS, _user_fields(sim.user_counts.copy(), sim.user_means.copy()), strict=True))
     return info
 
 
@@ -141,7 +142,7 @@ def batch_step(batch: SimulatorBatch, active: np.ndarray, cloud_load: np.ndarray
     if not active.any():
         return rewards, truncated, {}
     values: list[np.ndarray | None] = [None] * len(_BATCH_KEYS)
-    values[0::2] = (*slot_counts, *slot_values, counts[0], means[0], means[1], counts[1], counts[2])
+    values[0::2] = (*slot_counts, *slot_values, *_user_fields(counts, means))
     values[1::2] = np.repeat(active[None, :], len(_BATCH_KEYS) // 2, axis=0)  # Gymnasium's masks are separate arrays
     return rewards, truncated, dict(zip(_BATCH_KEYS, values, strict=True))
 
