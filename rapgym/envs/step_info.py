@@ -28,8 +28,8 @@ from rapgym.sim.layout import (
 )
 from rapgym.sim.simulator import Simulator
 
-__all__ = ["EPISODE_KEY", "USER_KEYS", "batch_step", "episode_summary", "percentile_95", "slot_info",
-           "stack_summaries", "user_outcomes"]
+__all__ = ["EPISODE_KEY", "USER_KEYS", "batch_step", "batch_summaries", "episode_summary", "percentile_95",
+           "slot_info", "user_outcomes"]
 
 EPISODE_KEY = "rapgym_episode"
 """``info`` key of the episode summary on the last step (not ``"episode"``, which Gymnasium's
@@ -147,70 +147,190 @@ def batch_step(batch: SimulatorBatch, active: np.ndarray, cloud_load: np.ndarray
     return rewards, truncated, dict(zip(_BATCH_KEYS, values, strict=True))
 
 
-def stack_summaries(summaries: list[dict[str, float]], rows: np.ndarray, num_copies: int) -> dict[str, np.ndarray]:
-    """The :func:`episode_summary` dicts of copies ``rows`` batched like :func:`batch_slot_info` (``(M,)`` arrays
-    zero elsewhere, ``_key`` masks)."""
-    mask = np.zeros(num_copies, dtype=np.bool_)
-    mask[rows] = True
-    out: dict[str, np.ndarray] = {}
-    for key, first in summaries[0].items():
-        column = np.zeros(num_copies, dtype=type(first))
-        column[rows] = [summary[key] for summary in summaries]
-        out[key] = column
-        out[f"_{key}"] = mask.copy()
-    return out
+_SUMMARY_KEYS = ("tasks", "mean_latency_s", "p95_latency_s", "mean_accuracy", "deadline_miss_rate", "drop_rate",
+                 "return", "slots")
+"""Keys of :func:`episode_summary`, in its order."""
 
 
+@njit(cache=True, inline="always")
+def _block_sum(values: np.ndarray, start: int, n: int) -> float:
+    """A leaf of NumPy's pairwise summation, ``values[start:start + n]`` with ``n <= 128``: a plain sum from ``-0.0``
+    below 8 values, else eight running sums combined as a tree, then the rest added in order."""
+    if n < 8:
+        total = -0.0
+        for i in range(start, start + n):
+            total += values[i]
+        return total
+    r0, r1, r2, r3 = values[start], values[start + 1], values[start + 2], values[start + 3]
+    r4, r5, r6, r7 = values[start + 4], values[start + 5], values[start + 6], values[start + 7]
+    i = start + 8
+    end = start + n - n % 8
+    while i < end:
+        r0 += values[i]
+        r1 += values[i + 1]
+        r2 += values[i + 2]
+        r3 += values[i + 3]
+        r4 += values[i + 4]
+        r5 += values[i + 5]
+        r6 += values[i + 6]
+        r7 += values[i + 7]
+        i += 8
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    for j in range(i, start + n):
+        total += values[j]
+    return total
+
+
+@njit(cache=True)
+def _pairwise_sum(values: np.ndarray) -> float:
+    """NumPy's pairwise summation of a 1-D float64 array (the loop behind ``np.add.reduce`` of a contiguous one, bit
+    for bit): up to 128 values a :func:`_block_sum`, above it the sum of the two halves (the first a multiple of 8
+    long) summed alone. Evaluated with explicit stacks (numba's cache mishandles recursive functions)."""
+    starts, counts, stage = np.empty(128, dtype=np.int64), np.empty(128, dtype=np.int64), np.empty(128, dtype=np.int64)
+    sums = np.empty(128)
+    starts[0], counts[0], stage[0] = 0, values.shape[0], 0
+    top = done = 0  # top: the node on the stack's top; done: the number of finished sums
+    while top >= 0:
+        start, n = starts[top], counts[top]
+        if n <= 128:
+            sums[done] = _block_sum(values, start, n)
+            done += 1
+            top -= 1
+            continue
+        half = n // 2
+        half -= half % 8
+        if stage[top] == 2:  # both halves summed: combine them
+            sums[done - 2] = sums[done - 2] + sums[done - 1]
+            done -= 1
+            top -= 1
+            continue
+        stage[top] += 1
+        top += 1
+        starts[top], counts[top], stage[top] = (start, half, 0) if stage[top - 1] == 1 else (start + half, n - half, 0)
+    return sums[0]
+
+
+@njit(cache=True)
+def _mean(values: np.ndarray) -> float:
+    """``float(values.mean())`` of a non-empty contiguous 1-D float64 array, bit for bit (NumPy starts the sum from
+    the add identity 0)."""
+    return (0.0 + _pairwise_sum(values)) / values.shape[0]
+
+
+@njit(cache=True, inline="always")
+def _sift_down(heap: np.ndarray, i: int, size: int) -> None:
+    """Restore the min-heap order of ``heap[:size]`` below position ``i``."""
+    value = heap[i]
+    while True:
+        child = 2 * i + 1
+        if child >= size:
+            break
+        if child + 1 < size and heap[child + 1] < heap[child]:
+            child += 1
+        if not heap[child] < value:
+            break
+        heap[i] = heap[child]
+        i = child
+    heap[i] = value
+
+
+@njit(cache=True)
+def _ranked_pair(values: np.ndarray, k: int) -> tuple[float, float]:
+    """``(ordered[k], ordered[k + 1])`` of ``ordered = np.sort(values)`` (1-D, no NaNs, ``k <= len - 2``) without the
+    sort: a min-heap of the ``len - k`` largest values holds the first at its root and the second in a child."""
+    size = values.shape[0] - k
+    heap = values[:size].copy()
+    for i in range(size // 2 - 1, -1, -1):
+        _sift_down(heap, i, size)
+    for j in range(size, values.shape[0]):
+        if values[j] > heap[0]:
+            heap[0] = values[j]
+            _sift_down(heap, 0, size)
+    return heap[0], heap[1] if size == 2 else min(heap[1], heap[2])
+
+
+@njit(cache=True)
 def percentile_95(values: np.ndarray) -> float:
     """``np.percentile(values, 95)`` (NumPy's default ``linear`` method, the same arithmetic, bit for bit) of a
-    non-empty 1-D float array without NaNs, without ``np.percentile``'s general-case overhead."""
-    ordered = np.sort(values)
-    last = ordered.shape[0] - 1
+    non-empty 1-D float array without NaNs, without ``np.percentile``'s general-case overhead (the two order
+    statistics it interpolates are selected, not sorted for)."""
+    last = values.shape[0] - 1
     index = last * 0.95
     if index >= last:
-        return float(ordered[last])
+        return float(values.max())
     below = int(index)
-    a, b = float(ordered[below]), float(ordered[below + 1])
+    a, b = _ranked_pair(values, below)
     t = index - below
     return b - (b - a) * (1.0 - t) if t >= 0.5 else a + (b - a) * t
 
 
 @njit(cache=True)
-def _dispatched_outcomes(task_user: np.ndarray, cursor: np.ndarray, latency: np.ndarray, acc_loss: np.ndarray,
-                         base_accuracy: np.ndarray, deadline_s: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int, int]:
-    """Over the tasks dispatched so far (task ``j`` of user ``task_user[j]`` when ``j < cursor[task_user[j]]``):
-    ``(latency, accuracy, tasks, deadline_misses, drops)``, the latencies (s) and accuracies (base accuracy minus
-    the task's loss, %) of the completed ones in task order, and the counts (a latency of ``-1`` marks a drop)."""
+def _summarize(arr_ptr: np.ndarray, cursor: np.ndarray, latency: np.ndarray, acc_loss: np.ndarray,
+               base_accuracy: np.ndarray, deadline_s: np.ndarray) -> tuple[int, float, float, float, float, float]:
+    """:func:`episode_summary`'s ``(tasks, mean_latency_s, p95_latency_s, mean_accuracy, deadline_miss_rate,
+    drop_rate)`` over the tasks dispatched so far (user ``i``'s ``arr_ptr[i]:cursor[i]``; a latency of ``-1`` marks a
+    drop): latencies (s) and accuracies (base accuracy minus the task's loss, %) of the completed tasks in task
+    order."""
+    n = cursor.shape[0]
     tasks = completed = 0
-    for j in range(task_user.shape[0]):
-        if j < cursor[task_user[j]]:
+    for i in range(n):
+        for j in range(arr_ptr[i], cursor[i]):
             tasks += 1
             completed += latency[j] >= 0
+    if tasks == 0:
+        return 0, 0.0, 0.0, 0.0, 0.0, 0.0
     lat, accuracy = np.empty(completed), np.empty(completed)
     misses = k = 0
-    for j in range(task_user.shape[0]):
-        user = task_user[j]
-        if j < cursor[user] and latency[j] >= 0:
-            lat[k] = latency[j]
-            accuracy[k] = base_accuracy[user] - acc_loss[j]
-            misses += latency[j] > deadline_s[user]
-            k += 1
-    return lat, accuracy, tasks, misses, tasks - completed
+    for i in range(n):
+        for j in range(arr_ptr[i], cursor[i]):
+            if latency[j] >= 0:
+                lat[k] = latency[j]
+                accuracy[k] = base_accuracy[i] - acc_loss[j]
+                misses += latency[j] > deadline_s[i]
+                k += 1
+    drop_rate = (tasks - completed) / tasks
+    if completed == 0:
+        return tasks, 0.0, 0.0, 0.0, misses / tasks, drop_rate
+    return tasks, _mean(lat), percentile_95(lat), _mean(accuracy), misses / tasks, drop_rate
+
+
+@njit(cache=True)
+def _summarize_rows(rows: np.ndarray, arr_ptr: np.ndarray, cursor: np.ndarray, latency: np.ndarray,
+                    acc_loss: np.ndarray, base_accuracy: np.ndarray, deadline_s: np.ndarray, returns: np.ndarray,
+                    slots: np.ndarray, tasks: np.ndarray, values: np.ndarray, played: np.ndarray) -> None:
+    """:func:`_summarize` of each copy ``m`` of ``rows`` (row ``m`` of the batch's ``(M, N + 1)`` arrival pointers,
+    ``(M, N)`` cursors, ``(M, T)`` task latencies and losses): its task count into ``tasks[m]``, the five rates and
+    means and its return (``returns[m]``) into ``values[:, m]`` (``(6, M)``), its slot into ``played[m]``."""
+    for m in rows:
+        count, lat_mean, lat_p95, acc_mean, miss_rate, drop_rate = _summarize(
+            arr_ptr[m], cursor[m], latency[m], acc_loss[m], base_accuracy, deadline_s)
+        tasks[m] = count
+        values[0, m], values[1, m], values[2, m] = lat_mean, lat_p95, acc_mean
+        values[3, m], values[4, m], values[5, m] = miss_rate, drop_rate, returns[m]
+        played[m] = slots[m]
+
+
+def batch_summaries(batch: SimulatorBatch, rows: np.ndarray, returns: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`episode_summary` of each copy where the ``(M,)`` bool ``rows`` is set (its return ``returns[m]``), batched
+    like :func:`batch_step`'s info: per key an ``(M,)`` array (``int64`` task and slot counts, float64 otherwise),
+    zero in the other rows, and a ``_key`` mask; in one compiled call."""
+    m = batch.num_copies
+    tasks, values, played = np.zeros(m, dtype=np.int64), np.zeros((6, m)), np.zeros(m, dtype=np.int64)
+    model = batch.model
+    _summarize_rows(np.flatnonzero(rows), batch.arr_ptr, batch.cursor, batch.task_latency, batch.task_acc_loss,
+                    model.base_accuracy, model.deadline_s, returns, batch.slots, tasks, values, played)
+    out: dict[str, np.ndarray] = {}
+    for key, column in zip(_SUMMARY_KEYS, (tasks, *values, played), strict=True):
+        out[key] = column
+        out[f"_{key}"] = rows.copy()
+    return out
 
 
 def episode_summary(sim: Simulator, episode_return: float) -> dict[str, float]:
     """Metrics over every task that arrived so far in the episode (dropped tasks excluded from latency):
     task count, mean and p95 latency (s), mean accuracy (%), deadline-miss and drop rates (fractions of the
     arrived tasks), the return and the slots played. The means are NumPy's (pairwise summation)."""
-    lat, accuracy, total, misses, drops = _dispatched_outcomes(sim.task_user, sim.cursor, sim.task_latency,
-                                                               sim.task_acc_loss, sim.base_accuracy, sim.deadline)
-    return {
-        "tasks": total,
-        "mean_latency_s": float(lat.mean()) if lat.size else 0.0,
-        "p95_latency_s": percentile_95(lat) if lat.size else 0.0,
-        "mean_accuracy": float(accuracy.mean()) if lat.size else 0.0,
-        "deadline_miss_rate": misses / total if total else 0.0,
-        "drop_rate": drops / total if total else 0.0,
-        "return": float(episode_return),
-        "slots": int(sim.slot),
-    }
+    total, lat_mean, lat_p95, acc_mean, miss_rate, drop_rate = _summarize(
+        sim.draw.arr_ptr, sim.cursor, sim.task_latency, sim.task_acc_loss, sim.base_accuracy, sim.deadline)
+    return dict(zip(_SUMMARY_KEYS, (total, lat_mean, lat_p95, acc_mean, miss_rate, drop_rate, float(episode_return),
+                                    int(sim.slot)), strict=True))

@@ -33,7 +33,7 @@ from numba import njit
 from rapgym.configs.scenario import ScenarioConfig, load_scenario
 from rapgym.envs.inputs import RESET_OPTIONS, check_reset_options, parse_action
 from rapgym.envs.multi_user_end_cloud import MAX_BANDWIDTH_MBPS, MAX_CLOUD_LOAD, MultiUserEndCloudEnv
-from rapgym.envs.step_info import EPISODE_KEY, batch_step, episode_summary, stack_summaries
+from rapgym.envs.step_info import EPISODE_KEY, batch_step, batch_summaries
 from rapgym.errors import ScenarioError
 from rapgym.profiles.profile import DNNProfile
 from rapgym.sim.batch import SimulatorBatch
@@ -44,18 +44,21 @@ __all__ = ["MultiUserEndCloudVectorEnv"]
 @njit(cache=True)
 def _observe(bandwidth: np.ndarray, slots: np.ndarray, cloud_load: np.ndarray, window: np.ndarray, load: np.ndarray
              ) -> None:
-    """Each copy's window of its ``(M, N, T + H)`` bandwidth at its slot (``bandwidth[m, :, s:s + H]``) into ``window``
-    (``(M, N, H)``) and the float32 cloud-load observation (clipped at :data:`MAX_CLOUD_LOAD`) into ``load``
-    (``(M, 1)``). Both arrays C-contiguous; flat unsigned indices (no negative-index checks, no per-copy slices)."""
+    """Each copy's window of its ``(M, N, H + T)`` float32 slot rates at its slot (``bandwidth[m, :, s:s + H]``),
+    clipped at :data:`MAX_BANDWIDTH_MBPS` as ``np.minimum`` clips (a NaN stays), into ``window`` (``(M, N, H)``) and
+    the float32 cloud-load observation (clipped at :data:`MAX_CLOUD_LOAD`) into ``load`` (``(M, 1)``). Both arrays
+    C-contiguous; flat unsigned indices (no negative-index checks, no per-copy slices)."""
     num_copies, n, history = window.shape
     length = bandwidth.shape[2]
     src, dst = bandwidth.reshape(-1), window.reshape(-1)
+    top = np.float32(MAX_BANDWIDTH_MBPS)
     k = np.uint64(0)
     for m in range(num_copies):
         start = np.uint64(m * n * length + slots[m])
         for _ in range(n):
             for h in range(history):
-                dst[k] = src[start + np.uint64(h)]
+                rate = src[start + np.uint64(h)]
+                dst[k] = top if rate > top else rate
                 k += np.uint64(1)
             start += np.uint64(length)
         load[m, 0] = min(cloud_load[m], MAX_CLOUD_LOAD)
@@ -94,7 +97,6 @@ class MultiUserEndCloudVectorEnv(gym.vector.VectorEnv):
         shape = (m, *single.sim.features.shape)
         self._profile = np.broadcast_to(single.sim.features.astype(np.float32), shape)
         self._cut_mask = np.broadcast_to(single.sim.cut_mask, (m, *single.sim.cut_mask.shape))
-        self._bandwidth = np.zeros((m, cfg.num_users, cfg.episode_slots + cfg.history), dtype=np.float32)
         self._rngs: list[np.random.Generator | None] = [None] * m
         self._cloud_load = np.zeros(m)
         self._returns = np.zeros(m)
@@ -110,10 +112,10 @@ class MultiUserEndCloudVectorEnv(gym.vector.VectorEnv):
         mask = self._reset_mask(options.pop("reset_mask", None))
         seeds = self._seeds(seed)
         per_copy = self._per_copy_options(options)
-        for k in np.flatnonzero(mask):  # check every copy's replay before any copy changes
+        rows = np.flatnonzero(mask)
+        for k in rows:  # check every copy's replay before any copy changes
             self.batch.simulator(k).check_replay(per_copy[k].get("traces"), per_copy[k].get("arrivals"))
-        for k in np.flatnonzero(mask):
-            self._reset_copy(k, seeds[k], per_copy[k])
+        self._reset_copies(rows, seeds, per_copy)
         self._autoreset[mask] = False
         return self._observation(), {}
 
@@ -125,30 +127,37 @@ class MultiUserEndCloudVectorEnv(gym.vector.VectorEnv):
         self.batch.step(stepping, split, bits, compute, self._ones if uplink is None else uplink)
         rewards, truncated, infos = batch_step(self.batch, stepping, self._cloud_load, self._returns)
         if truncated.any():
-            rows = np.flatnonzero(truncated)
-            summaries = [episode_summary(self.batch.simulator(k), float(self._returns[k])) for k in rows]
-            infos[EPISODE_KEY] = stack_summaries(summaries, rows, self.num_envs)
+            infos[EPISODE_KEY] = batch_summaries(self.batch, truncated, self._returns)
             infos[f"_{EPISODE_KEY}"] = truncated.copy()
         if resetting.any():
-            for k in np.flatnonzero(resetting):
-                self._reset_copy(k, None, {})
+            self._reset_copies(np.flatnonzero(resetting))
         self._autoreset = truncated.copy()
         return self._observation(), rewards, np.zeros(self.num_envs, dtype=np.bool_), truncated, infos
 
     # ------------------------------------------------------------------ helpers
-    def _reset_copy(self, k: int, seed: int | None, options: dict[str, Any]) -> None:
-        if seed is not None or self._rngs[k] is None:
-            self._rngs[k], _ = seeding.np_random(seed)
-        rates = self.batch.reset_copy(k, self._rngs[k], traces=options.get("traces"), arrivals=options.get("arrivals"))
-        np.minimum(rates, MAX_BANDWIDTH_MBPS, out=self._bandwidth[k])
-        self._cloud_load[k] = 0.0
-        self._returns[k] = 0.0
+    def _reset_copies(self, rows: np.ndarray, seeds: Sequence[int | None] | None = None,
+                      options: Sequence[dict[str, Any]] | None = None) -> None:
+        """Reset the copies ``rows`` (``int64``, ascending): copy ``k`` seeded with ``seeds[k]`` (or on its first reset)
+        gets a new generator; a copy with ``options[k]`` resets alone, the others in one
+        :meth:`SimulatorBatch.reset_copies` (each copy draws from its own generator, so the order does not matter)."""
+        drawn = []
+        for k in rows.tolist():
+            if (seeds is not None and seeds[k] is not None) or self._rngs[k] is None:
+                self._rngs[k], _ = seeding.np_random(None if seeds is None else seeds[k])
+            if options is not None and options[k]:
+                self.batch.reset_copy(k, self._rngs[k], traces=options[k].get("traces"),
+                                      arrivals=options[k].get("arrivals"))
+            else:
+                drawn.append(k)
+        self.batch.reset_copies(np.array(drawn, dtype=np.int64), [self._rngs[k] for k in drawn])
+        self._cloud_load[rows] = 0.0
+        self._returns[rows] = 0.0
 
     def _observation(self) -> dict[str, np.ndarray]:
         m, n = self._action_shape
         bandwidth = np.empty((m, n, self.config.history), dtype=np.float32)
         cloud_load = np.empty((m, 1), dtype=np.float32)
-        _observe(self._bandwidth, self.batch.slots, self._cloud_load, bandwidth, cloud_load)
+        _observe(self.batch.slot_rate_mbps, self.batch.slots, self._cloud_load, bandwidth, cloud_load)
         return {"bandwidth": bandwidth, "queue": self.batch.backlog.copy(), "profile": self._profile,
                 "cut_mask": self._cut_mask, "cloud_load": cloud_load}
 

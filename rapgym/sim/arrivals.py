@@ -13,7 +13,7 @@ from numba import njit
 from rapgym.errors import ScenarioError
 from rapgym.traces.generators import call_with_rng
 
-__all__ = ["draw_arrivals", "episode_arrivals"]
+__all__ = ["draw_arrivals", "episode_arrivals", "max_arrivals"]
 
 
 @njit(cache=True)
@@ -96,3 +96,13 @@ def episode_arrivals(rng: np.random.Generator, process: str, fps: np.ndarray, ho
     if process == "poisson":
         return call_with_rng(_poisson, rng, fps, period, float(horizon_s))
     raise ScenarioError(f"scenario field 'arrival': process {process!r} unknown; allowed: 'periodic', 'poisson'")
+
+
+def max_arrivals(poisson: bool, fps: np.ndarray, period: np.ndarray, horizon_s: float) -> int:
+    """The most tasks :func:`draw_arrivals` can return with these arguments, by its arithmetic: per user
+    ``ceil(horizon_s / period)`` (periodic: the count at phase 0, the largest) or the number of Poisson gaps drawn
+    (those past the horizon are cut)."""
+    if poisson:
+        expected = fps * horizon_s
+        return int(np.sum((expected + 6.0 * np.sqrt(expected) + 10).astype(np.int64)))
+    return int(np.sum(np.ceil(horizon_s / period).astype(np.int64)))

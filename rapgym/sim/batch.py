@@ -5,6 +5,10 @@ copy's reset its episode arrays are copied into row ``m`` of the batch's arrays 
 kernel reads every copy from one set of 2-D arrays. :meth:`SimulatorBatch.simulator` points the copy at its
 rows (:meth:`Simulator.use_arrays`) when it is next asked for, so a reset or a growth re-binds no views until
 then. Rows are padded to the longest episode seen; they grow (all copies move) when a longer one comes.
+
+With a ``gauss-markov`` or ``stable`` source, :meth:`SimulatorBatch.reset_copies` draws the episodes of many
+copies straight into their rows in one compiled call (each from its own generator, the draws of
+:meth:`Simulator.reset`); a copy's simulator adopts its episode when next asked for.
 """
 
 from __future__ import annotations
@@ -12,14 +16,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from numba import njit
+from numba import njit, typed
 
 from rapgym.configs.scenario import ScenarioConfig
 from rapgym.profiles.profile import DNNProfile
 from rapgym.sim import pipeline
 from rapgym.sim.layout import NUM_STAGES, NUM_STATS
 from rapgym.sim.pipeline import EpisodeDraw, QueueState, SlotOutputs
-from rapgym.sim.simulator import KernelState, Simulator, kernel_state, load_user_profiles
+from rapgym.sim.simulator import KernelState, Simulator, draw_episode, kernel_state, load_user_profiles
 from rapgym.traces.trace import BandwidthTrace
 
 __all__ = ["SimulatorBatch"]
@@ -60,6 +64,36 @@ def _store_rows(state: KernelState, m: int, arr_t: np.ndarray, arr_ptr: np.ndarr
     state.out.backlog[m] = backlog
 
 
+@njit(cache=True)
+def _draw_rows(rngs: typed.List, rows: np.ndarray, state: KernelState, slots: np.ndarray, lengths: np.ndarray,
+               rates_mbps: np.ndarray, slot_rate_mbps: np.ndarray, *args: object) -> None:
+    """:meth:`Simulator.reset` (drawn traces and arrivals) of each copy ``m`` of ``rows`` in turn from its generator
+    ``rngs[m]``: :func:`draw_episode` with ``args`` (a simulator's :attr:`~Simulator.synthetic_draw_args`), written
+    into row ``m`` of the batch arrays of ``state`` with empty queues, zero backlog and ``slots[m] = 0``; the episode's
+    ``(tasks, edges, rates)`` lengths into ``lengths[m]``, its link samples (Mbit/s) into ``rates_mbps[m]`` and its
+    slot rates (Mbit/s) into ``slot_rate_mbps[m]``. The rows must be wide enough (:meth:`Simulator.synthetic_sizes`)."""
+    d, q = state.draw, state.queues
+    for r in range(rows.shape[0]):
+        m = rows[r]
+        raw, edges, cum, rates_bps, ptr, offset, arr_t, arr_ptr, _ = draw_episode(rngs[m], *args, slot_rate_mbps[m])
+        tasks, num_edges, num_rates = arr_t.shape[0], edges.shape[0], rates_bps.shape[0]
+        d.arr_t[m, :tasks] = arr_t
+        d.arr_ptr[m] = arr_ptr
+        d.trace_offset[m] = offset
+        d.tr_edges[m, :num_edges] = edges
+        d.tr_cum[m, :num_edges] = cum
+        d.tr_rates[m, :num_rates] = rates_bps
+        d.tr_ptr[m] = ptr
+        q.cursor[m] = arr_ptr[:-1]
+        q.free_at[m] = 0.0
+        q.task_latency[m, :tasks] = 0.0
+        q.task_acc_loss[m, :tasks] = 0.0
+        state.out.backlog[m] = 0.0
+        rates_mbps[m] = raw.ravel()
+        lengths[m, 0], lengths[m, 1], lengths[m, 2] = tasks, num_edges, num_rates
+        slots[m] = 0
+
+
 def _grown(array: np.ndarray, length: int) -> np.ndarray:
     """``array`` with its last axis zero-padded to ``length`` (a new array)."""
     out = np.zeros((*array.shape[:-1], length), dtype=array.dtype)
@@ -76,6 +110,8 @@ class SimulatorBatch:
         backlog: ``(M, N, 3)`` float32 remaining work per stage at the end of each copy's last slot, s.
         user_counts: ``(M, 3, N)`` each copy's :attr:`Simulator.user_counts` of its last step.
         user_means: ``(M, 2, N)`` each copy's :attr:`Simulator.user_means` of its last step.
+        slot_rate_mbps: ``(M, N, H + T)`` float32 each copy's :attr:`Simulator.slot_rate_mbps` (measured throughput of
+            each user's link over slots ``-H .. T-1``, Mbit/s); treat as read-only.
     """
 
     def __init__(self, config: ScenarioConfig, num_copies: int, profiles: Sequence[DNNProfile] | None = None) -> None:
@@ -85,15 +121,33 @@ class SimulatorBatch:
         n, m = config.num_users, num_copies
         self.model = self._sims[0].model
         self._ready = np.zeros(m, dtype=np.bool_)
-        self._bound = [False] * m
+        self._bound = np.zeros(m, dtype=np.bool_)
         """Whether copy ``m``'s simulator works on its rows (:meth:`simulator` binds it when it is not)."""
+        self._adopt = np.zeros(m, dtype=np.bool_)
+        """Whether copy ``m``'s episode was drawn by :meth:`reset_copies` and its simulator has yet to adopt it."""
+        self._lengths = np.zeros((m, 3), dtype=np.int64)
+        """``(tasks, edges, rates)`` of each copy's episode: its arrivals, packed trace edges and rates."""
         self.slots = np.zeros(m, dtype=np.int64)
         self.stats = np.zeros((m, NUM_STATS))
         self.shares = np.zeros((m, 2, n))
         self.backlog = np.zeros((m, n, NUM_STAGES), dtype=np.float32)
         self.user_counts = np.zeros((m, 3, n), dtype=np.int64)
         self.user_means = np.zeros((m, 2, n))
-        links = self._sims[0].num_links
+        self.slot_rate_mbps = np.zeros((m, n, config.history + config.episode_slots), dtype=np.float32)
+        sim = self._sims[0]
+        self._draw_args = sim.synthetic_draw_args
+        """:func:`draw_episode`'s arguments of this scenario (``None`` unless its source is ``gauss-markov`` or
+        ``stable``: then :meth:`reset_copies` draws in one call)."""
+        self._draw_sizes = sim.synthetic_sizes() if self._draw_args is not None else (0, 0, 0)
+        """:meth:`Simulator.synthetic_sizes`: how wide :meth:`reset_copies` needs the rows."""
+        self._rates_mbps = np.zeros((m, self._draw_sizes[2]))
+        """``(M, L * n)`` the link samples (Mbit/s) of each copy's episode drawn by :meth:`reset_copies`."""
+        self._rngs: typed.List | None = None
+        """The generators :meth:`reset_copies` draws from, one per copy, as a numba list (unboxing a generator costs
+        ~5 us per call; this list is unboxed once); built on first use, not pickled."""
+        self._rng_objects: list[np.random.Generator | None] = [None] * m
+        """The Python objects in :attr:`_rngs` (``None``: not set)."""
+        links = sim.num_links
         self._draws = EpisodeDraw(np.zeros((m, 0)), np.zeros((m, n + 1), dtype=np.int64), np.zeros((m, n)),
                                   np.zeros((m, 0)), np.zeros((m, 0)), np.zeros((m, 0)),
                                   np.zeros((m, links + 1), dtype=np.int64))
@@ -103,14 +157,15 @@ class SimulatorBatch:
         """The batch arrays as one numba object (built on the first step after they are replaced)."""
 
     def __getstate__(self) -> dict:
-        """Pickle and deepcopy without the kernel state (built again on the first step)."""
-        return {**self.__dict__, "_state": None}
+        """Pickle and deepcopy without the kernel state (built again on the first step) and the numba list of
+        generators (built again by the next :meth:`reset_copies`)."""
+        return {**self.__dict__, "_state": None, "_rngs": None, "_rng_objects": [None] * self.num_copies}
 
     def __setstate__(self, state: dict) -> None:
         """Unpickle; every copy is pointed at its rows again when next asked for (pickling copies the views they
         were)."""
         self.__dict__.update(state)
-        self._bound = [False] * self.num_copies
+        self._bound = np.zeros(self.num_copies, dtype=np.bool_)
 
     @property
     def num_copies(self) -> int:
@@ -121,9 +176,14 @@ class SimulatorBatch:
         """Copy ``m`` (its episode lives in row ``m`` of the batch arrays), its ``slot`` brought up to date
         (:meth:`step` advances only :attr:`slots`: a Python update per copy would cost more than the kernel) and its
         arrays the views of its rows."""
-        if not self._bound[m] and self._ready[m]:
-            self._bind(m)
         sim = self._sims[m]
+        if self._adopt[m]:
+            self._adopt[m] = False
+            self._bound[m] = True
+            sim.adopt_episode(*self._views(m), self._rates_mbps[m], self.slot_rate_mbps[m])
+        elif not self._bound[m] and self._ready[m]:
+            self._bound[m] = True
+            sim.use_arrays(*self._views(m))
         sim.slot = int(self.slots[m])
         return sim
 
@@ -131,6 +191,12 @@ class SimulatorBatch:
     def cursor(self) -> np.ndarray:
         """``(M, N)`` each copy's :attr:`Simulator.cursor`; treat as read-only."""
         return self._queues.cursor
+
+    @property
+    def arr_ptr(self) -> np.ndarray:
+        """``(M, N + 1)`` each copy's arrival pointers (user ``i``'s tasks are ``arr_ptr[m, i]:arr_ptr[m, i + 1]`` of
+        its row); treat as read-only."""
+        return self._draws.arr_ptr
 
     @property
     def task_latency(self) -> np.ndarray:
@@ -143,37 +209,67 @@ class SimulatorBatch:
         return self._queues.task_acc_loss
 
     def reset_copy(self, m: int, rng: np.random.Generator, traces: Sequence[BandwidthTrace] | None = None,
-                   arrivals: Sequence[np.ndarray] | None = None) -> np.ndarray:
-        """:meth:`Simulator.reset` of copy ``m``, then its episode is copied into row ``m``; returns the copy's
-        :attr:`Simulator.slot_rate_mbps`."""
+                   arrivals: Sequence[np.ndarray] | None = None) -> None:
+        """:meth:`Simulator.reset` of copy ``m``, then its episode is copied into row ``m``."""
         sim = self._sims[m]
         sim.reset(rng, traces=traces, arrivals=arrivals)
         draw = sim.draw
-        self._fit(draw)
+        lengths = draw.arr_t.shape[0], draw.tr_edges.shape[0], draw.tr_rates.shape[0]
+        self._fit(*lengths)
         state = self._state
         if state is None:
             state = self._state = self._kernel_state()
         _store_rows(state, m, *draw, *sim.queues, sim.backlog)
+        self.slot_rate_mbps[m] = sim.slot_rate_mbps
+        self._lengths[m] = lengths
         self.slots[m] = 0
         self._ready[m] = True
-        self._bound[m] = False
-        return sim.slot_rate_mbps
+        self._bound[m] = self._adopt[m] = False
 
-    def _bind(self, m: int) -> None:
-        """Point copy ``m`` at its rows (sliced to its episode's lengths)."""
-        self._bound[m] = True
-        sim, d, q = self._sims[m], self._draws, self._queues
-        tasks, edges, rates = sim.draw.arr_t.shape[0], sim.draw.tr_edges.shape[0], sim.draw.tr_rates.shape[0]
-        sim.use_arrays(
-            EpisodeDraw(d.arr_t[m, :tasks], d.arr_ptr[m], d.trace_offset[m], d.tr_edges[m, :edges], d.tr_cum[m, :edges],
-                        d.tr_rates[m, :rates], d.tr_ptr[m]),
-            QueueState(q.cursor[m], q.free_at[m], q.task_latency[m, :tasks], q.task_acc_loss[m, :tasks]),
-            SlotOutputs(self.stats[m], self.shares[m], self.backlog[m], self.user_counts[m], self.user_means[m]))
+    def reset_copies(self, rows: np.ndarray, rngs: Sequence[np.random.Generator]) -> None:
+        """:meth:`reset_copy` (drawn traces and arrivals) of each copy of ``rows`` (``int64``, in order) from its
+        generator in ``rngs``: the same draws and episodes, bit for bit; with a ``gauss-markov`` or ``stable`` source
+        all in one compiled call, each copy's simulator adopting its episode when next asked for (:meth:`simulator`)."""
+        args = self._draw_args
+        if not rows.shape[0]:
+            return
+        if args is None or any(type(rng) is not np.random.Generator for rng in rngs):
+            for m, rng in zip(rows.tolist(), rngs, strict=True):
+                self.reset_copy(m, rng)
+            return
+        self._fit(*self._draw_sizes)
+        state = self._state
+        if state is None:
+            state = self._state = self._kernel_state()
+        _draw_rows(self._generators(rows, rngs), rows, state, self.slots, self._lengths, self._rates_mbps,
+                   self.slot_rate_mbps, *args)
+        self._ready[rows] = self._adopt[rows] = True
+        self._bound[rows] = False
 
-    def _fit(self, draw: EpisodeDraw) -> None:
-        """Grow the padded rows so ``draw`` fits (every copy moves to the new arrays, keeping its values)."""
+    def _generators(self, rows: np.ndarray, rngs: Sequence[np.random.Generator]) -> typed.List:
+        """:attr:`_rngs` with entry ``rows[k]`` set to ``rngs[k]`` (only where it is another object)."""
+        listed, objects = self._rngs, self._rng_objects
+        if listed is None:
+            listed = self._rngs = typed.List([rngs[0]] * self.num_copies)  # placeholders until set
+            objects[:] = [None] * self.num_copies
+        for m, rng in zip(rows.tolist(), rngs, strict=True):
+            if objects[m] is not rng:
+                listed[m] = objects[m] = rng
+        return listed
+
+    def _views(self, m: int) -> tuple[EpisodeDraw, QueueState, SlotOutputs]:
+        """Copy ``m``'s rows of the batch arrays, sliced to its episode's lengths."""
         d, q = self._draws, self._queues
-        tasks, edges, rates = draw.arr_t.shape[0], draw.tr_edges.shape[0], draw.tr_rates.shape[0]
+        tasks, edges, rates = self._lengths[m].tolist()
+        return (EpisodeDraw(d.arr_t[m, :tasks], d.arr_ptr[m], d.trace_offset[m], d.tr_edges[m, :edges],
+                            d.tr_cum[m, :edges], d.tr_rates[m, :rates], d.tr_ptr[m]),
+                QueueState(q.cursor[m], q.free_at[m], q.task_latency[m, :tasks], q.task_acc_loss[m, :tasks]),
+                SlotOutputs(self.stats[m], self.shares[m], self.backlog[m], self.user_counts[m], self.user_means[m]))
+
+    def _fit(self, tasks: int, edges: int, rates: int) -> None:
+        """Grow the padded rows so an episode of these lengths fits (every copy moves to the new arrays, keeping its
+        values)."""
+        d, q = self._draws, self._queues
         if tasks <= d.arr_t.shape[1] and edges <= d.tr_edges.shape[1] and rates <= d.tr_rates.shape[1]:
             return
         tasks, edges, rates = (max(need, have + have // 2) for need, have in
@@ -182,7 +278,7 @@ class SimulatorBatch:
                                  tr_cum=_grown(d.tr_cum, edges), tr_rates=_grown(d.tr_rates, rates))
         self._queues = q._replace(task_latency=_grown(q.task_latency, tasks), task_acc_loss=_grown(q.task_acc_loss, tasks))
         self._state = None
-        self._bound = [False] * self.num_copies
+        self._bound[:] = False
 
     def _kernel_state(self) -> KernelState:
         """The batch arrays as one :class:`KernelState`."""

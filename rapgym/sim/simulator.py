@@ -20,7 +20,7 @@ from rapgym.errors import ActionError, ProfileError, ScenarioError, TraceError
 from rapgym.profiles.library import load_profile
 from rapgym.profiles.profile import DNNProfile
 from rapgym.sim import pipeline
-from rapgym.sim.arrivals import draw_arrivals, episode_arrivals
+from rapgym.sim.arrivals import draw_arrivals, episode_arrivals, max_arrivals
 from rapgym.sim.layout import COL_ACC_LOSS, COL_CLOUD_S, COL_DEVICE_S, COL_TX, NUM_STAGES, NUM_STATS, SlotStats
 from rapgym.sim.pipeline import EpisodeDraw, QueueState, SlotOutputs, SystemModel
 from rapgym.traces.capacity import slot_rates_mbps
@@ -28,7 +28,7 @@ from rapgym.traces.generators import rng_entry, synthetic_rates
 from rapgym.traces.sources import PackedTraces, pack_samples, synthetic_draw, uplink_drawer
 from rapgym.traces.trace import BandwidthTrace
 
-__all__ = ["KernelState", "Simulator", "kernel_state"]
+__all__ = ["KernelState", "Simulator", "draw_episode", "kernel_state"]
 
 _INT64, _FLOAT64 = np.dtype(np.int64), np.dtype(np.float64)
 
@@ -108,7 +108,7 @@ def _advance(state: KernelState, slot: int, dt_s: float, split: np.ndarray, bits
 
 
 @njit(cache=True)
-def _draw_episode(rng: np.random.Generator, num_links: int, n: int, hold_s: float, gauss_markov: bool, mean: float,
+def draw_episode(rng: np.random.Generator, num_links: int, n: int, hold_s: float, gauss_markov: bool, mean: float,
                   cv: float, rho: float, start_p: float, geo_p: float, shift_s: float, poisson: bool, fps: np.ndarray,
                   period: np.ndarray, horizon_s: float, link_of_user: np.ndarray, slot_edges: np.ndarray, dt_s: float,
                   slot_rate_mbps: np.ndarray) -> tuple:
@@ -207,15 +207,15 @@ class Simulator:
         """The episode's link traces as a function of the generator (the source's parameters checked once)."""
         self._synthetic = synthetic_draw(config.uplink, self.num_links, self.horizon_s + config.history * config.dt_s,
                                          dict(config.uplink_params), trace_dir=config.trace_dir)
-        """A ``gauss-markov`` or ``stable`` source's draw (:func:`_draw_episode` draws such an episode in one call)."""
+        """A ``gauss-markov`` or ``stable`` source's draw (:func:`draw_episode` draws such an episode in one call)."""
         if self._synthetic is not None:
             syn = self._synthetic
             self._draw_args = (self.num_links, syn.n, syn.hold_s, *syn.args, config.history * config.dt_s,
                                config.arrival == "poisson", self.fps, np.ascontiguousarray(1.0 / self.fps),
                                self.horizon_s, self.link_of_user, self._slot_edges, float(config.dt_s))
-            """:func:`_draw_episode`'s arguments between the generator and the output."""
+            """:func:`draw_episode`'s arguments between the generator and the output."""
         self._draw_entry = None
-        """:func:`_draw_episode`'s compiled entry point for a ``Generator`` and :attr:`_draw_args` (found on the first
+        """:func:`draw_episode`'s compiled entry point for a ``Generator`` and :attr:`_draw_args` (found on the first
         reset that draws through it)."""
         table = features.copy()
         table[:, :, COL_TX] *= 8.0
@@ -292,13 +292,13 @@ class Simulator:
 
     def _reset_synthetic(self, rng: np.random.Generator) -> None:
         """:meth:`reset`'s draws (same order, same values) for a ``gauss-markov`` or ``stable`` source and drawn
-        arrivals, in one compiled call (:func:`_draw_episode`)."""
+        arrivals, in one compiled call (:func:`draw_episode`)."""
         out = self.slot_rate_mbps = np.empty((self.config.num_users, self._slot_edges.shape[0] - 1), dtype=np.float32)
         entry = self._draw_entry
         if entry is None or type(rng) is not np.random.Generator:
-            entry = self._draw_entry = rng_entry(_draw_episode, rng, *self._draw_args, out)
+            entry = self._draw_entry = rng_entry(draw_episode, rng, *self._draw_args, out)
         if entry is None:
-            entry = _draw_episode
+            entry = draw_episode
         rates, edges, cum, rates_bps, ptr, trace_offset, arr_t, arr_ptr, task_user = entry(rng, *self._draw_args, out)
         self._packed = PackedTraces(edges, cum, rates.ravel(), ptr, self._synthetic.names, rates_bps)
         self._start(EpisodeDraw(arr_t=arr_t, arr_ptr=arr_ptr, trace_offset=trace_offset, tr_edges=edges, tr_cum=cum,
@@ -314,6 +314,31 @@ class Simulator:
         self.task_user = task_user
         self.backlog[:] = 0.0
         self.slot = 0
+
+    @property
+    def synthetic_draw_args(self) -> tuple | None:
+        """:func:`draw_episode`'s arguments between the generator and the output (``slot_rate_mbps``) for a
+        ``gauss-markov`` or ``stable`` source (what :meth:`reset` draws without options), else ``None``."""
+        return self._draw_args if self._synthetic is not None else None
+
+    def synthetic_sizes(self) -> tuple[int, int, int]:
+        """``(tasks, edges, rates)``: the most arrivals and the (fixed) lengths of the packed trace edges and rates of
+        an episode drawn by :func:`draw_episode` with :attr:`synthetic_draw_args` (only for such a source)."""
+        n = self._synthetic.n
+        tasks = max_arrivals(self.config.arrival == "poisson", self.fps, 1.0 / self.fps, self.horizon_s)
+        return tasks, self.num_links * (n + 1), self.num_links * n
+
+    def adopt_episode(self, draw: EpisodeDraw, queues: QueueState, out: SlotOutputs, rates_mbps: np.ndarray,
+                      slot_rate_mbps: np.ndarray) -> None:
+        """Continue an episode that :func:`draw_episode` drew elsewhere with this simulator's
+        :attr:`synthetic_draw_args` (e.g. :meth:`rapgym.sim.batch.SimulatorBatch.reset_copies`, in one call for many
+        copies): its kernel arrays (:meth:`use_arrays`), its ``(L * n,)`` link samples (Mbit/s) and its
+        :attr:`slot_rate_mbps` (both copied, so later draws into the same storage leave this episode's alone)."""
+        self._packed = PackedTraces(draw.tr_edges.copy(), draw.tr_cum.copy(), rates_mbps.copy(), draw.tr_ptr.copy(),
+                                    self._synthetic.names, draw.tr_rates.copy())
+        self.slot_rate_mbps = slot_rate_mbps.copy()
+        self.task_user = _task_users(draw.arr_ptr)
+        self.use_arrays(draw, queues, out)
 
     def check_replay(self, traces: Sequence[BandwidthTrace] | None, arrivals: Sequence[np.ndarray] | None
                      ) -> tuple[np.ndarray, np.ndarray] | None:
