@@ -14,6 +14,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from rapgym.agents.registry import POLICIES
 from rapgym.errors import HyperparamsError
 
 __all__ = ["ALGOS", "DEFAULT_SHARE_LEVELS", "NETWORKS", "HybridHyperparams", "PPOHyperparams", "SACHyperparams", "load_hyperparams", "read_file"]
@@ -24,6 +25,14 @@ ALGOS = ("ppo", "sac", "hybrid")
 DEFAULT_SHARE_LEVELS = 5
 """Levels of a discretised share in ``ppo``'s flat action (level ``l`` is the share ``(l + 1) / levels``)."""
 
+
+TEACHER_CANDIDATES = ("rap", "jm-mpra", "accuracy-budget", "neurosurgeon", "iao", "device-only", "cloud-only")
+"""The deterministic reference policies ``pretrain_teacher: best`` chooses among by default (``rap-equal`` decides
+RAP's cuts and widths, so it is left out: the hybrid clones cuts and widths only)."""
+
+UNTEACHABLE = ("random", "oracle")
+"""Reference policies that cannot be a warm start's teacher: ``random`` is no decision rule, ``oracle`` reads the
+future uplink."""
 
 NETWORKS = ("mlp", "set")
 """``mlp``: SB3's flat MLP; ``set``: one encoder shared by the users, pooled context, per-user heads
@@ -101,7 +110,10 @@ class HybridHyperparams(_PPOKeys):
     """The hybrid agent (PPO over cut and bits), optionally warm-started by behaviour cloning a reference
     policy (:mod:`rapgym.learning.imitation`)."""
 
-    pretrain_teacher: str | None = Field(None, description="reference policy to clone before PPO (e.g. jm-mpra), or null")
+    pretrain_teacher: str | None = Field(None, description="reference policy to clone before PPO (e.g. jm-mpra), "
+                                         "'best' (the best of pretrain_candidates on the held-out episodes), or null")
+    pretrain_candidates: list[str] = Field(list(TEACHER_CANDIDATES), min_length=1,
+                                           description="reference policies among which pretrain_teacher 'best' chooses")
     pretrain_steps: int = Field(20000, ge=1, description="teacher slots collected for the warm start")
     pretrain_epochs: int = Field(10, ge=1, description="passes of the warm-start fit over the teacher data")
 
@@ -109,6 +121,17 @@ class HybridHyperparams(_PPOKeys):
     def _raw_returns(self) -> HybridHyperparams:
         if self.pretrain_teacher is not None and self.normalize_reward:
             raise ValueError("key 'pretrain_teacher' needs key 'normalize_reward' false (the critic is fitted to raw returns)")
+        return self
+
+    @model_validator(mode="after")
+    def _known_teachers(self) -> HybridHyperparams:
+        teachers = [name for name in POLICIES if name not in UNTEACHABLE]
+        for key, names in (("pretrain_teacher", [] if self.pretrain_teacher in (None, "best") else [self.pretrain_teacher]),
+                           ("pretrain_candidates", self.pretrain_candidates)):
+            unknown = [name for name in names if name not in teachers]
+            if unknown:
+                allowed = ", ".join(teachers) + (", best or null" if key == "pretrain_teacher" else "")
+                raise ValueError(f"key {key!r}: unknown teacher {', '.join(map(repr, unknown))}; allowed: {allowed}")
         return self
 
 

@@ -6,6 +6,10 @@ observations (through the run's ``VecNormalize`` statistics, which this updates)
 actor is fitted by maximum likelihood (cross-entropy over the MultiDiscrete heads) and the critic to the
 teacher's discounted returns, so PPO's first advantages are not computed against an untrained critic.
 The shares are not imitated: the hybrid action wrapper computes them in closed form.
+
+``pretrain_teacher: best`` first chooses the teacher (:func:`choose_teacher`): each candidate reference policy
+plays the run's held-out model-selection episodes with its cuts and widths and the hybrid's closed-form shares
+(what a perfect clone would play); the best mean reward per slot teaches. The test episodes are not used.
 """
 
 from __future__ import annotations
@@ -19,8 +23,43 @@ from rapgym.agents.registry import make_policy
 from rapgym.configs.hyperparams import HybridHyperparams
 from rapgym.envs.multi_user_end_cloud import MultiUserEndCloudEnv
 from rapgym.envs.wrappers import NormalizedFlatObservation
+from rapgym.evaluation.runner import run_episode
+from rapgym.learning.held_out import eval_env_overrides
+from rapgym.learning.hybrid import HybridAction
 
-__all__ = ["Demonstrations", "collect_demonstrations", "pretrain_policy", "warm_start"]
+__all__ = ["ClosedFormShares", "Demonstrations", "choose_teacher", "collect_demonstrations", "pretrain_policy", "warm_start"]
+
+
+class ClosedFormShares:
+    """A reference policy's cuts and bit widths with the hybrid agent's closed-form shares (its own shares dropped):
+    the hybrid action a perfect clone of the policy would take. ``predict`` takes the raw env's Dict observation."""
+
+    def __init__(self, policy: Any, env: MultiUserEndCloudEnv) -> None:
+        self.policy, self.hybrid = policy, HybridAction(env)
+
+    def reset(self) -> None:
+        self.policy.reset()
+
+    def predict(self, observation: dict[str, np.ndarray], state: Any = None, episode_start: Any = None,
+                deterministic: bool = True) -> tuple[dict[str, np.ndarray], None]:
+        action, _ = self.policy.predict(observation, deterministic=True)
+        self.hybrid.observe(observation)
+        return self.hybrid.action(np.concatenate([action["split"], action["bits"]])), None
+
+
+def choose_teacher(candidates: list[str], scenario: str, seeds: list[int], **overrides: Any) -> tuple[str, dict[str, float]]:
+    """The candidate whose cuts and widths, played with the closed-form shares (:class:`ClosedFormShares`), score the
+    best mean reward per slot on the held-out episodes ``seeds`` (ties: the earlier candidate).
+
+    Returns:
+        ``(name, {candidate: mean reward per slot})``.
+    """
+    env = MultiUserEndCloudEnv(scenario, **eval_env_overrides(scenario, overrides))
+    scores = {}
+    for name in candidates:
+        player = ClosedFormShares(make_policy(name, env), env)
+        scores[name] = float(np.mean([run_episode(env, player, s)["mean_reward"] for s in seeds]))
+    return max(candidates, key=lambda name: scores[name]), scores
 
 
 class Demonstrations:
@@ -107,14 +146,22 @@ def pretrain_policy(model: Any, demos: Demonstrations, normalizer: Any, epochs: 
     return {"accuracy": accuracy, "value_rmse": rmse}
 
 
-def warm_start(hp: HybridHyperparams, model: Any, normalizer: Any, scenario: str, seed: int) -> dict[str, Any]:
+def warm_start(hp: HybridHyperparams, model: Any, normalizer: Any, scenario: str, seed: int, eval_seeds: list[int]
+               ) -> dict[str, Any]:
     """Behaviour-clone ``hp.pretrain_teacher`` into the hybrid agent ``model`` before PPO.
 
+    Args:
+        eval_seeds: the run's held-out model-selection episodes, on which ``pretrain_teacher: best`` chooses.
+
     Returns:
-        The fit's record for ``result.yml``: teacher, steps, :func:`pretrain_policy`'s statistics and the
-        wall time (s).
+        The fit's record for ``result.yml``: teacher, steps, :func:`pretrain_policy`'s statistics, the wall time
+        (s) and, for ``best``, each candidate's mean reward per slot (``candidates``).
     """
     start = time.perf_counter()
-    demos = collect_demonstrations(hp.pretrain_teacher, scenario, hp.pretrain_steps, seed, hp.gamma, **hp.env_kwargs)
+    teacher, choice = hp.pretrain_teacher, {}
+    if teacher == "best":
+        teacher, scores = choose_teacher(hp.pretrain_candidates, scenario, eval_seeds, **hp.env_kwargs)
+        choice = {"candidates": {name: round(score, 4) for name, score in scores.items()}}
+    demos = collect_demonstrations(teacher, scenario, hp.pretrain_steps, seed, hp.gamma, **hp.env_kwargs)
     fit = pretrain_policy(model, demos, normalizer, hp.pretrain_epochs, seed=seed)
-    return {"teacher": hp.pretrain_teacher, "steps": hp.pretrain_steps, **fit, "wall_s": round(time.perf_counter() - start, 1)}
+    return {"teacher": teacher, "steps": hp.pretrain_steps, **choice, **fit, "wall_s": round(time.perf_counter() - start, 1)}

@@ -113,7 +113,7 @@ def train(algo: str, scenario: str, timesteps: int | None = None, seed: int = 0,
     start = time.perf_counter()
     warm = None
     if warm_started:
-        warm = warm_start(hp, model, normalizer, scenario, seed)
+        warm = warm_start(hp, model, normalizer, scenario, seed, seeds)
     try:
         model.learn(timesteps, callback=[env_metrics, evaluation, checkpoints],
                     tb_log_name=algo, progress_bar=progress_bar)
