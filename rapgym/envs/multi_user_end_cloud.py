@@ -169,6 +169,8 @@ class MultiUserEndCloudEnv(gym.Env):
         self._cloud_load = 0.0
         self._return = 0.0
         self._last_action: tuple[np.ndarray, np.ndarray] | None = None
+        self._load_obs = np.zeros(1, dtype=np.float32)
+        """The ``cloud_load`` observation's template (a copy with its value set is cheaper than ``np.array``)."""
 
     # ------------------------------------------------------------------ gymnasium API
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -242,12 +244,14 @@ class MultiUserEndCloudEnv(gym.Env):
     def _observation(self) -> dict[str, np.ndarray]:
         sim = self.sim
         t = sim.slot
+        load = self._load_obs.copy()
+        load[0] = min(self._cloud_load, MAX_CLOUD_LOAD)  # float32 rounding, as np.array([...], dtype=np.float32)
         return {
             "bandwidth": self._bandwidth[:, t:t + self._history].copy(),
             "queue": sim.backlog.copy(),
             "profile": self._profile_obs.copy(),
             "cut_mask": self._cut_mask.copy(),
-            "cloud_load": np.array([min(self._cloud_load, MAX_CLOUD_LOAD)], dtype=np.float32),
+            "cloud_load": load,
         }
 
     def episode_summary(self) -> dict[str, float]:
