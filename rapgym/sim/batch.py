@@ -24,6 +24,7 @@ from rapgym.sim import pipeline
 from rapgym.sim.layout import NUM_STAGES, NUM_STATS
 from rapgym.sim.pipeline import EpisodeDraw, QueueState, SlotOutputs
 from rapgym.sim.simulator import KernelState, Simulator, draw_episode, kernel_state, load_user_profiles
+from rapgym.traces.generators import GeneratorList
 from rapgym.traces.trace import BandwidthTrace
 
 __all__ = ["SimulatorBatch"]
@@ -142,11 +143,8 @@ class SimulatorBatch:
         """:meth:`Simulator.synthetic_sizes`: how wide :meth:`reset_copies` needs the rows."""
         self._rates_mbps = np.zeros((m, self._draw_sizes[2]))
         """``(M, L * n)`` the link samples (Mbit/s) of each copy's episode drawn by :meth:`reset_copies`."""
-        self._rngs: typed.List | None = None
-        """The generators :meth:`reset_copies` draws from, one per copy, as a numba list (unboxing a generator costs
-        ~5 us per call; this list is unboxed once); built on first use, not pickled."""
-        self._rng_objects: list[np.random.Generator | None] = [None] * m
-        """The Python objects in :attr:`_rngs` (``None``: not set)."""
+        self._rngs = GeneratorList(m)
+        """The generator each copy last drew from in :meth:`reset_copies`."""
         links = sim.num_links
         self._draws = EpisodeDraw(np.zeros((m, 0)), np.zeros((m, n + 1), dtype=np.int64), np.zeros((m, n)),
                                   np.zeros((m, 0)), np.zeros((m, 0)), np.zeros((m, 0)),
@@ -157,9 +155,8 @@ class SimulatorBatch:
         """The batch arrays as one numba object (built on the first step after they are replaced)."""
 
     def __getstate__(self) -> dict:
-        """Pickle and deepcopy without the kernel state (built again on the first step) and the numba list of
-        generators (built again by the next :meth:`reset_copies`)."""
-        return {**self.__dict__, "_state": None, "_rngs": None, "_rng_objects": [None] * self.num_copies}
+        """Pickle and deepcopy without the kernel state (built again on the first step)."""
+        return {**self.__dict__, "_state": None}
 
     def __setstate__(self, state: dict) -> None:
         """Unpickle; every copy is pointed at its rows again when next asked for (pickling copies the views they
@@ -241,21 +238,10 @@ class SimulatorBatch:
         state = self._state
         if state is None:
             state = self._state = self._kernel_state()
-        _draw_rows(self._generators(rows, rngs), rows, state, self.slots, self._lengths, self._rates_mbps,
+        _draw_rows(self._rngs.filled(rows.tolist(), rngs), rows, state, self.slots, self._lengths, self._rates_mbps,
                    self.slot_rate_mbps, *args)
         self._ready[rows] = self._adopt[rows] = True
         self._bound[rows] = False
-
-    def _generators(self, rows: np.ndarray, rngs: Sequence[np.random.Generator]) -> typed.List:
-        """:attr:`_rngs` with entry ``rows[k]`` set to ``rngs[k]`` (only where it is another object)."""
-        listed, objects = self._rngs, self._rng_objects
-        if listed is None:
-            listed = self._rngs = typed.List([rngs[0]] * self.num_copies)  # placeholders until set
-            objects[:] = [None] * self.num_copies
-        for m, rng in zip(rows.tolist(), rngs, strict=True):
-            if objects[m] is not rng:
-                listed[m] = objects[m] = rng
-        return listed
 
     def _views(self, m: int) -> tuple[EpisodeDraw, QueueState, SlotOutputs]:
         """Copy ``m``'s rows of the batch arrays, sliced to its episode's lengths."""

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import numba
 import numpy as np
-from numba import njit, types
+from numba import njit, typed, types
 from numba.experimental import structref
 
 from rapgym.configs.scenario import ScenarioConfig
@@ -24,7 +25,7 @@ from rapgym.sim.arrivals import draw_arrivals, episode_arrivals, max_arrivals
 from rapgym.sim.layout import COL_ACC_LOSS, COL_CLOUD_S, COL_DEVICE_S, COL_TX, NUM_STAGES, NUM_STATS, SlotStats
 from rapgym.sim.pipeline import EpisodeDraw, QueueState, SlotOutputs, SystemModel
 from rapgym.traces.capacity import slot_rates_mbps
-from rapgym.traces.generators import rng_entry, synthetic_rates
+from rapgym.traces.generators import GeneratorList, synthetic_rates
 from rapgym.traces.sources import PackedTraces, pack_samples, synthetic_draw, uplink_drawer
 from rapgym.traces.trace import BandwidthTrace
 
@@ -134,6 +135,12 @@ def draw_episode(rng: np.random.Generator, num_links: int, n: int, hold_s: float
     return rates, edges, cum, rates_bps, ptr, trace_offset, arr_t, arr_ptr, _task_users(arr_ptr)
 
 
+@njit(cache=True)
+def _draw_listed(rngs: typed.List, args: tuple) -> tuple:
+    """:func:`draw_episode` from the generator ``rngs[0]`` (a :class:`GeneratorList`'s) with the arguments ``args``."""
+    return draw_episode(rngs[0], *args)
+
+
 _ADVANCE_ENTRIES: dict[types.Type, Callable[..., int]] = {}
 """Compiled entry point of :func:`_advance` per :class:`KernelState` type, for C-contiguous, aligned, writeable
 ``int64`` / ``float64`` action arrays (calling it skips the dispatcher's typing of the structref, ~1 us a step)."""
@@ -214,9 +221,11 @@ class Simulator:
                                config.arrival == "poisson", self.fps, np.ascontiguousarray(1.0 / self.fps),
                                self.horizon_s, self.link_of_user, self._slot_edges, float(config.dt_s))
             """:func:`draw_episode`'s arguments between the generator and the output."""
-        self._draw_entry = None
-        """:func:`draw_episode`'s compiled entry point for a ``Generator`` and :attr:`_draw_args` (found on the first
-        reset that draws through it)."""
+        self._draw_entry: Callable[..., tuple] | None = None
+        """:func:`_draw_listed`'s compiled entry point for :attr:`_rngs` and :attr:`_draw_args` with the output (found on
+        the first reset that draws through it)."""
+        self._rngs = GeneratorList(1)
+        """The generator of the last synthetic reset, as compiled code takes it cheaply."""
         table = features.copy()
         table[:, :, COL_TX] *= 8.0
         self._state: KernelState | None = None
@@ -294,12 +303,16 @@ class Simulator:
         """:meth:`reset`'s draws (same order, same values) for a ``gauss-markov`` or ``stable`` source and drawn
         arrivals, in one compiled call (:func:`draw_episode`)."""
         out = self.slot_rate_mbps = np.empty((self.config.num_users, self._slot_edges.shape[0] - 1), dtype=np.float32)
-        entry = self._draw_entry
-        if entry is None or type(rng) is not np.random.Generator:
-            entry = self._draw_entry = rng_entry(draw_episode, rng, *self._draw_args, out)
-        if entry is None:
-            entry = draw_episode
-        rates, edges, cum, rates_bps, ptr, trace_offset, arr_t, arr_ptr, task_user = entry(rng, *self._draw_args, out)
+        args = (*self._draw_args, out)
+        if type(rng) is np.random.Generator:
+            listed = self._rngs.filled((0,), (rng,))
+            entry = self._draw_entry
+            if entry is None:  # the arguments are C-contiguous arrays and scalars of fixed types: one entry point
+                entry = self._draw_entry = _draw_listed.compile((numba.typeof(listed), numba.typeof(args)))
+            drawn = entry(listed, args)
+        else:
+            drawn = draw_episode(rng, *args)
+        rates, edges, cum, rates_bps, ptr, trace_offset, arr_t, arr_ptr, task_user = drawn
         self._packed = PackedTraces(edges, cum, rates.ravel(), ptr, self._synthetic.names, rates_bps)
         self._start(EpisodeDraw(arr_t=arr_t, arr_ptr=arr_ptr, trace_offset=trace_offset, tr_edges=edges, tr_cum=cum,
                                 tr_rates=rates_bps, tr_ptr=ptr), task_user)
