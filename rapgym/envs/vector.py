@@ -114,7 +114,8 @@ class MultiUserEndCloudVectorEnv(gym.vector.VectorEnv):
         per_copy = self._per_copy_options(options)
         rows = np.flatnonzero(mask)
         for k in rows:  # check every copy's replay before any copy changes
-            self.batch.simulator(k).check_replay(per_copy[k].get("traces"), per_copy[k].get("arrivals"))
+            if per_copy[k]:
+                self.batch.simulator(k).check_replay(per_copy[k].get("traces"), per_copy[k].get("arrivals"))
         self._reset_copies(rows, seeds, per_copy)
         self._autoreset[mask] = False
         return self._observation(), {}
