@@ -95,6 +95,22 @@ def rng_entry(function: Any, rng: np.random.Generator, *args: Any) -> Callable[.
     return entry
 
 
+@njit(cache=True)
+def _generator_list(rng: np.random.Generator, size: int) -> typed.List:
+    """A numba list of ``size`` references to ``rng`` (built by cached compiled code: the list's Python methods would
+    be compiled afresh in every process, ~0.5 s)."""
+    out = typed.List()
+    for _ in range(size):
+        out.append(rng)
+    return out
+
+
+@njit(cache=True)
+def _set_generator(listed: typed.List, slot: int, rng: np.random.Generator) -> None:
+    """``listed[slot] = rng`` in cached compiled code (see :func:`_generator_list`)."""
+    listed[slot] = rng
+
+
 class GeneratorList:
     """``size`` slots of ``np.random.Generator`` as one numba list for compiled code, which takes the list in ~1 us but
     unboxes a generator argument in ~5 us (ctypes casts of its bit generator's functions) on every call. A slot is
@@ -113,10 +129,11 @@ class GeneratorList:
         """The list with slot ``slots[k]`` holding ``rngs[k]`` (each exactly a ``np.random.Generator``; non-empty)."""
         listed, objects = self._listed, self._objects
         if listed is None:
-            listed = self._listed = typed.List([rngs[0]] * self._size)  # placeholders until set
+            listed = self._listed = _generator_list(rngs[0], self._size)  # placeholders until set
         for slot, rng in zip(slots, rngs, strict=True):
             if objects[slot] is not rng:
-                listed[slot] = objects[slot] = rng
+                _set_generator(listed, slot, rng)
+                objects[slot] = rng
         return listed
 
 
