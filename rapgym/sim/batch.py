@@ -44,12 +44,10 @@ def _advance_copies(state: KernelState, slots: np.ndarray, dt_s: float, active: 
 
 
 @njit(cache=True)
-def _store_rows(state: KernelState, m: int, arr_t: np.ndarray, arr_ptr: np.ndarray, trace_offset: np.ndarray,
-                tr_edges: np.ndarray, tr_cum: np.ndarray, tr_rates: np.ndarray, tr_ptr: np.ndarray, cursor: np.ndarray,
-                free_at: np.ndarray, task_latency: np.ndarray, task_acc_loss: np.ndarray, backlog: np.ndarray) -> None:
-    """Copy one episode (the fields of an ``EpisodeDraw``, a ``QueueState`` and the backlog, in order) into row ``m``
-    of the batch arrays of ``state`` (the padding past the episode's lengths keeps its values)."""
-    d, q = state.draw, state.queues
+def _store_draw(d: EpisodeDraw, m: int, arr_t: np.ndarray, arr_ptr: np.ndarray, trace_offset: np.ndarray,
+                tr_edges: np.ndarray, tr_cum: np.ndarray, tr_rates: np.ndarray, tr_ptr: np.ndarray) -> None:
+    """Copy one episode's draw (the fields of an ``EpisodeDraw``, in order) into row ``m`` of the batch draw ``d``
+    (the padding past the episode's lengths keeps its values)."""
     tasks, edges, rates = arr_t.shape[0], tr_edges.shape[0], tr_rates.shape[0]
     d.arr_t[m, :tasks] = arr_t
     d.arr_ptr[m] = arr_ptr
@@ -58,6 +56,16 @@ def _store_rows(state: KernelState, m: int, arr_t: np.ndarray, arr_ptr: np.ndarr
     d.tr_cum[m, :edges] = tr_cum
     d.tr_rates[m, :rates] = tr_rates
     d.tr_ptr[m] = tr_ptr
+
+
+@njit(cache=True)
+def _store_rows(state: KernelState, m: int, arr_t: np.ndarray, arr_ptr: np.ndarray, trace_offset: np.ndarray,
+                tr_edges: np.ndarray, tr_cum: np.ndarray, tr_rates: np.ndarray, tr_ptr: np.ndarray, cursor: np.ndarray,
+                free_at: np.ndarray, task_latency: np.ndarray, task_acc_loss: np.ndarray, backlog: np.ndarray) -> None:
+    """Copy one episode (the fields of an ``EpisodeDraw``, a ``QueueState`` and the backlog, in order) into row ``m``
+    of the batch arrays of ``state`` (the padding past the episode's lengths keeps its values)."""
+    _store_draw(state.draw, m, arr_t, arr_ptr, trace_offset, tr_edges, tr_cum, tr_rates, tr_ptr)
+    q, tasks = state.queues, arr_t.shape[0]
     q.cursor[m] = cursor
     q.free_at[m] = free_at
     q.task_latency[m, :tasks] = task_latency
@@ -73,18 +81,12 @@ def _draw_rows(rngs: typed.List, rows: np.ndarray, state: KernelState, slots: np
     into row ``m`` of the batch arrays of ``state`` with empty queues, zero backlog and ``slots[m] = 0``; the episode's
     ``(tasks, edges, rates)`` lengths into ``lengths[m]``, its link samples (Mbit/s) into ``rates_mbps[m]`` and its
     slot rates (Mbit/s) into ``slot_rate_mbps[m]``. The rows must be wide enough (:meth:`Simulator.synthetic_sizes`)."""
-    d, q = state.draw, state.queues
+    q = state.queues
     for r in range(rows.shape[0]):
         m = rows[r]
         raw, edges, cum, rates_bps, ptr, offset, arr_t, arr_ptr, _ = draw_episode(rngs[m], *args, slot_rate_mbps[m])
+        _store_draw(state.draw, m, arr_t, arr_ptr, offset, edges, cum, rates_bps, ptr)
         tasks, num_edges, num_rates = arr_t.shape[0], edges.shape[0], rates_bps.shape[0]
-        d.arr_t[m, :tasks] = arr_t
-        d.arr_ptr[m] = arr_ptr
-        d.trace_offset[m] = offset
-        d.tr_edges[m, :num_edges] = edges
-        d.tr_cum[m, :num_edges] = cum
-        d.tr_rates[m, :num_rates] = rates_bps
-        d.tr_ptr[m] = ptr
         q.cursor[m] = arr_ptr[:-1]
         q.free_at[m] = 0.0
         q.task_latency[m, :tasks] = 0.0

@@ -45,8 +45,8 @@ from rapgym.errors import TraceError
 from rapgym.traces.sets import TRACE_SETS
 from rapgym.traces.trace import BandwidthTrace
 
-__all__ = ["IRISH_REGIMES", "GeneratorList", "call_with_rng", "rng_entry", "gauss_markov_rates", "generate", "load_params", "num_steps", "simulate", "stable_rates",
-           "synthetic_args", "synthetic_rates"]
+__all__ = ["IRISH_REGIMES", "GeneratorList", "call_with_rng", "gauss_markov_rates", "generate", "load_params", "num_steps",
+           "simulate", "stable_rates", "synthetic_args", "synthetic_rates"]
 
 IRISH_REGIMES = {"5G": "5G", "LTE": "LTE", "HSPA+": "HSPA", "HSDPA": "HSPA", "HSUPA": "HSPA", "UMTS": "HSPA"}
 """``NetworkMode`` value -> regime of the ``irish_5g`` generator."""
@@ -67,32 +67,25 @@ _RNG_ENTRIES: dict[tuple, Callable[..., Any]] = {}
 
 def call_with_rng(function: Any, rng: np.random.Generator, *args: Any) -> Any:
     """``function(rng, *args)`` for a numba-compiled ``function`` that draws from ``rng``, through the entry point
-    compiled for these argument types (:func:`rng_entry`): numba's dispatcher types a ``Generator`` argument in
-    Python on every call (~20 us, more than a reset's draws)."""
-    entry = rng_entry(function, rng, *args)
-    return function(rng, *args) if entry is None else entry(rng, *args)
-
-
-def rng_entry(function: Any, rng: np.random.Generator, *args: Any) -> Callable[..., Any] | None:
-    """The entry point of the numba-compiled ``function`` compiled for the types of ``(rng, *args)`` (call it only with
-    arguments of those types), or ``None`` unless ``rng`` is a ``Generator`` and every argument a C-contiguous,
-    aligned, writeable array or a Python / NumPy scalar."""
+    compiled for these argument types: numba's dispatcher types a ``Generator`` argument in Python on every call
+    (~20 us, more than a reset's draws). Anything but a ``Generator`` and C-contiguous, aligned, writeable arrays
+    and Python / NumPy scalars goes through the dispatcher."""
     key: list[Any] = [function]
     for arg in args:
         if type(arg) is np.ndarray:
             if not arg.flags.carray:
-                return None
+                return function(rng, *args)
             key.append((arg.dtype, arg.ndim))
         elif type(arg) in (int, float, bool, np.float64, np.int64):
             key.append(type(arg))
         else:
-            return None
+            return function(rng, *args)
     if type(rng) is not np.random.Generator:
-        return None
+        return function(rng, *args)
     entry = _RNG_ENTRIES.get(entry_key := tuple(key))
     if entry is None:
         entry = _RNG_ENTRIES[entry_key] = function.compile(tuple(numba.typeof(a) for a in (rng, *args)))
-    return entry
+    return entry(rng, *args)
 
 
 @njit(cache=True)

@@ -22,6 +22,14 @@ def random_action(batch: SimulatorBatch, rng: np.random.Generator) -> tuple[np.n
             rng.random((M, n)))
 
 
+def reset_both(batched: SimulatorBatch, alone: SimulatorBatch, rows: list[int], ours: list[np.random.Generator],
+               theirs: list[np.random.Generator]) -> None:
+    """Reset copies ``rows``: of ``batched`` in one ``reset_copies`` call, of ``alone`` one ``reset_copy`` at a time."""
+    batched.reset_copies(np.array(rows, dtype=np.int64), [ours[m] for m in rows])
+    for m in rows:
+        alone.reset_copy(m, theirs[m])
+
+
 def assert_copies_equal(a: SimulatorBatch, b: SimulatorBatch) -> None:
     """Every copy's episode, queues, slot and simulator view alike (the padding of the rows may differ)."""
     np.testing.assert_array_equal(a.slots, b.slots)
@@ -51,9 +59,7 @@ def test_batched_reset_equals_reset_copy_across_episodes(scenario, overrides):
     cfg = load_scenario(scenario, **{"episode_slots": 12, **overrides})
     batched, alone = SimulatorBatch(cfg, M), SimulatorBatch(cfg, M)
     ours, theirs = rngs(3), rngs(3)
-    batched.reset_copies(np.arange(M), ours)
-    for m in range(M):
-        alone.reset_copy(m, theirs[m])
+    reset_both(batched, alone, list(range(M)), ours, theirs)
     assert_copies_equal(batched, alone)
     act = np.random.default_rng(0)
     for step in range(2 * cfg.episode_slots):
@@ -63,10 +69,7 @@ def test_batched_reset_equals_reset_copy_across_episodes(scenario, overrides):
         alone.step(active, *action)
         np.testing.assert_array_equal(batched.stats, alone.stats)
         if step % 5 == 4:  # some copies start over mid-episode, in one call or one by one
-            rows = np.array([0, 2] if step % 2 else [1, 2, 3], dtype=np.int64)
-            batched.reset_copies(rows, [ours[m] for m in rows])
-            for m in rows:
-                alone.reset_copy(int(m), theirs[m])
+            reset_both(batched, alone, [0, 2] if step % 2 else [1, 2, 3], ours, theirs)
         assert_copies_equal(batched, alone)
     assert [g.bit_generator.state for g in ours] == [g.bit_generator.state for g in theirs]
 
@@ -76,13 +79,9 @@ def test_a_new_generator_for_a_copy_is_used():
     cfg = load_scenario("default", num_users=3, episode_slots=5)
     batched, alone = SimulatorBatch(cfg, M), SimulatorBatch(cfg, M)
     ours, theirs = rngs(0), rngs(0)
-    batched.reset_copies(np.arange(M), ours)
-    for m in range(M):
-        alone.reset_copy(m, theirs[m])
+    reset_both(batched, alone, list(range(M)), ours, theirs)
     ours[1], theirs[1] = np.random.default_rng(99), np.random.default_rng(99)
-    batched.reset_copies(np.array([1, 3]), [ours[1], ours[3]])
-    for m in (1, 3):
-        alone.reset_copy(m, theirs[m])
+    reset_both(batched, alone, [1, 3], ours, theirs)
     assert_copies_equal(batched, alone)
 
 
@@ -106,7 +105,5 @@ def test_a_source_drawn_in_python_resets_copy_by_copy():
     cfg = load_scenario("lte-uplink", num_users=2, episode_slots=6)
     batched, alone = SimulatorBatch(cfg, M), SimulatorBatch(cfg, M)
     ours, theirs = rngs(5), rngs(5)
-    batched.reset_copies(np.arange(M), ours)
-    for m in range(M):
-        alone.reset_copy(m, theirs[m])
+    reset_both(batched, alone, list(range(M)), ours, theirs)
     assert_copies_equal(batched, alone)
