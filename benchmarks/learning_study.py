@@ -78,6 +78,8 @@ def _train(args: argparse.Namespace, seed: int) -> Path:
            "--run-name", run.name, "--no-progress-bar"]
     if args.hyperparams:
         cmd += ["--hyperparams", *args.hyperparams]
+    if args.trained_agent:
+        cmd += ["--trained-agent", args.trained_agent.format(seed=seed)]
     log = args.out / f"{run.name}.log"
     args.out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -144,6 +146,7 @@ def run_study(args: argparse.Namespace) -> Path:
     test = comparison_seeds(args.episodes)
     study: dict[str, Any] = {"name": args.name, "algo": args.algo, "scenario": args.scenario, "num_users": trained_users,
                              "timesteps": args.timesteps, "seeds": args.seeds, "hyperparams": args.hyperparams,
+                             "trained_agent": args.trained_agent,
                              "command": " ".join(["python", "benchmarks/learning_study.py", *sys.argv[1:]]),
                              "wall_s": [RunFolder(r).read_result()["wall_s"] for r in runs], "test_seeds": test,
                              "variants": []}
@@ -249,6 +252,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     run.add_argument("--timesteps", type=int, help="training budget per seed (not with --runs)")
     run.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     run.add_argument("--hyperparams", nargs="*", default=[], metavar="KEY=VALUE")
+    run.add_argument("--trained-agent", default=None, metavar="PATH",
+                     help="start each seed from this saved model ({seed} is replaced by the training seed), e.g. "
+                          "runs/study/hybrid-set-best-default-s{seed}/best_model.zip to fine-tune on another preset")
     run.add_argument("--variants", type=_variant, nargs="*", default=[], metavar="SCENARIO:N",
                      help="also evaluate on these scenarios / user counts (zero-shot)")
     run.add_argument("--episodes", type=int, default=10, help="test episodes per variant")

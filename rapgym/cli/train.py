@@ -10,7 +10,7 @@ from rapgym.cli.arg_types import positive_int, training_seed
 from rapgym.configs.hyperparams import ALGOS, load_hyperparams
 from rapgym.configs.overrides import parse_overrides
 from rapgym.configs.scenario import available_scenarios
-from rapgym.errors import HyperparamsError, MissingDependencyError, ScenarioError
+from rapgym.errors import HyperparamsError, MissingDependencyError, PolicyError, ScenarioError
 from rapgym.learning.models import require_train_extra
 from rapgym.learning.run_folder import RunFolder
 from rapgym.learning.train import compare_run, train
@@ -35,6 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="override YAML hyperparameters, e.g. learning_rate=1e-3 policy_kwargs.net_arch=[64,64]")
     parser.add_argument("--out", default="runs", help="parent folder of the run folder (default runs/)")
     parser.add_argument("--run-name", default=None, help="run folder name (default <algo>-<scenario>-s<seed>-<time>)")
+    parser.add_argument("--trained-agent", default=None, metavar="PATH",
+                        help="start from the weights of a model saved by an earlier run of the same algorithm and network "
+                             "(e.g. runs/<run>/best_model.zip), e.g. to fine-tune it on another preset; the hybrid then "
+                             "skips its warm start")
     parser.add_argument("--threads", type=positive_int, default=1, help="torch CPU threads (default 1)")
     parser.add_argument("--no-progress-bar", action="store_true", help="hide the progress bar")
     parser.add_argument("--compare", action="store_true",
@@ -64,9 +68,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         load_hyperparams(args.algo, args.scenario, overrides)
     except (HyperparamsError, ScenarioError) as exc:
         parser.error(str(exc))
-    run_dir = train(args.algo, args.scenario, args.timesteps, args.seed, overrides=overrides, device=args.device,
-                    out=args.out, threads=args.threads, progress_bar=not args.no_progress_bar, run_name=args.run_name,
-                    argv=list(sys.argv if argv is None else argv))
+    try:
+        run_dir = train(args.algo, args.scenario, args.timesteps, args.seed, overrides=overrides, device=args.device,
+                        out=args.out, threads=args.threads, progress_bar=not args.no_progress_bar, run_name=args.run_name,
+                        argv=list(sys.argv if argv is None else argv), trained_agent=args.trained_agent)
+    except PolicyError as exc:
+        parser.error(f"--trained-agent: {exc}")
     run = RunFolder(run_dir)
     result = run.read_result()
     final = result["final_eval"]

@@ -148,7 +148,7 @@ def load_agent(model_path: str | Path, env: gym.Env, device: str = "cpu", name: 
         config = read_run_config(path)
         algo = config["algo"]
         share_levels = share_levels_of(config.get("hyperparams", {}))
-        check_scenario_fits(config.get("scenario_config", {}), env, str(path))
+        check_scenario_fits(config.get("scenario_config", {}), env.unwrapped.config, f"saved agent {str(path)!r}")
     action_encoding = encoding(algo)  # validates algo before loading
     try:
         model = load_model(algo, path, device)
@@ -166,18 +166,18 @@ def load_agent(model_path: str | Path, env: gym.Env, device: str = "cpu", name: 
     return SB3Agent(model, algo, env, normalizer, levels, name or f"{algo}:{policy_label(str(path))}")
 
 
-def check_scenario_fits(trained: dict[str, Any], env: gym.Env, agent: str) -> None:
+def check_scenario_fits(trained: dict[str, Any], config: Any, agent: str) -> None:
     """Check that the scenario a run trained on (its ``config.yml`` ``scenario_config``) encodes observations
-    and bit widths as ``env`` does: the same ``bits`` (index ``j`` of the action means the same width) and
-    ``history`` (bandwidth slots per user).
+    and bit widths as ``config`` (a :class:`~rapgym.configs.scenario.ScenarioConfig`) does: the same ``bits`` (index
+    ``j`` of the action means the same width) and ``history`` (bandwidth slots per user). ``agent`` names the agent in
+    the message.
 
     Raises:
         PolicyError: a field differs, naming it and both values.
     """
-    config = env.unwrapped.config
     for field in ("bits", "history"):
         if field in trained and list(np.atleast_1d(trained[field])) != list(np.atleast_1d(getattr(config, field))):
-            raise PolicyError(f"saved agent {agent!r} was trained with {field} {trained[field]}; this env's scenario "
+            raise PolicyError(f"{agent} was trained with {field} {trained[field]}; this env's scenario "
                               f"has {field} {getattr(config, field)} (its observations and actions mean other things)")
 
 

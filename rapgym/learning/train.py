@@ -5,6 +5,9 @@ A run writes one folder (:mod:`rapgym.learning.run_folder`). Each algorithm lear
 and evaluate the agent against JM-MPRA on held-out episodes (:mod:`rapgym.learning.held_out`), keeping
 the best model.
 
+A run can start from an earlier run's saved model instead of fresh weights (``trained_agent``,
+:mod:`rapgym.learning.trained_start`), e.g. to fine-tune on one preset an agent trained on another.
+
 The hybrid agent is warm-started by default: before PPO, its actor is behaviour-cloned from JM-MPRA's
 cut/bits decisions and its critic fitted to JM-MPRA's returns (:mod:`rapgym.learning.imitation`); the
 warm-started policy is evaluated on the held-out episodes before PPO starts (timesteps 0), so the kept best
@@ -32,6 +35,7 @@ from rapgym.learning.imitation import warm_start
 from rapgym.learning.models import build_model, require_train_extra
 from rapgym.learning.run_folder import RunFolder, default_run_name, vecnormalize_path, versions
 from rapgym.learning.saved_agents import register_saved_agents
+from rapgym.learning.trained_start import load_trained_start
 
 __all__ = ["COMPARE_POLICIES", "compare_run", "train"]
 
@@ -43,7 +47,8 @@ COMPARE_POLICIES = ("jm-mpra", "rap", "rap-equal", "iao", "neurosurgeon", "accur
 def train(algo: str, scenario: str, timesteps: int | None = None, seed: int = 0, *, overrides: dict[str, Any] | None = None,
           device: str = "auto", out: str | Path = "runs", threads: int = 1, progress_bar: bool = True,
           run_name: str | None = None, argv: Sequence[str] | None = None,
-          on_evaluation: Callable[[dict[str, float]], None] | None = None) -> Path:
+          on_evaluation: Callable[[dict[str, float]], None] | None = None,
+          trained_agent: str | Path | None = None) -> Path:
     """Train ``algo`` on ``scenario`` for ``timesteps`` environment steps (summed over envs); the run folder.
 
     Args:
@@ -60,11 +65,15 @@ def train(algo: str, scenario: str, timesteps: int | None = None, seed: int = 0,
         argv: the command line, saved in ``config.yml``.
         on_evaluation: called with each held-out evaluation's row (``EVAL_COLUMNS`` of
             :mod:`rapgym.learning.callbacks`), e.g. to report it to a hyperparameter search.
+        trained_agent: a saved model of an earlier run to start from (:mod:`rapgym.learning.trained_start`): its
+            weights replace the fresh ones (and the hybrid's warm start), and it is evaluated before the first
+            update, so model selection can keep it.
 
     Raises:
         HyperparamsError: invalid hyperparameters, seed or timesteps (the message names the key).
         ScenarioError: invalid scenario (the message names the field).
         MissingDependencyError: torch or SB3 is missing (the ``train`` extra).
+        PolicyError: ``trained_agent`` is missing or does not fit this run (the message names both sides).
     """
     if not 0 <= seed < EVAL_SEED_BASE:
         raise HyperparamsError(f"seed must be in [0, {EVAL_SEED_BASE}) (higher seeds are held out for evaluation), got {seed}")
@@ -81,15 +90,12 @@ def train(algo: str, scenario: str, timesteps: int | None = None, seed: int = 0,
     if timesteps < 1:
         raise HyperparamsError(f"timesteps must be >= 1, got {timesteps}")
     scenario_config = load_scenario(scenario, **hp.env_kwargs)
+    start_from = None
+    if trained_agent is not None:
+        start_from = load_trained_start(algo, trained_agent, hp, scenario_config)
+        hp = start_from.fit_hyperparams(hp)
     torch.set_num_threads(threads)
     run = RunFolder(Path(out) / (run_name or default_run_name(algo, scenario, seed)))
-    run.path.mkdir(parents=True, exist_ok=False)
-    seeds = eval_seeds(hp.eval_episodes)
-    run.write_config({"algo": algo, "scenario": scenario, "timesteps": timesteps, "seed": seed, "device": device,
-                      "threads": threads, "argv": list(argv) if argv is not None else None,
-                      "hyperparams": hp.model_dump(mode="json"), "scenario_config": scenario_config.model_dump(mode="json"),
-                      "eval_seeds": seeds, "versions": versions()})
-
     share_levels = share_levels_of(hp.model_dump())
     if hp.vec_env == "native":
         from rapgym.learning.vec_env import NativeVecEnv
@@ -104,10 +110,20 @@ def train(algo: str, scenario: str, timesteps: int | None = None, seed: int = 0,
     if hp.normalize_obs or hp.normalize_reward:
         venv = normalizer = VecNormalize(venv, norm_obs=hp.normalize_obs, norm_reward=hp.normalize_reward, gamma=hp.gamma)
     model = build_model(algo, hp, venv, seed, device, run.tensorboard)
+    if start_from is not None:
+        start_from.apply(model, normalizer)
+    # the folder is made once everything that can refuse the run has accepted it
+    run.path.mkdir(parents=True, exist_ok=False)
+    seeds = eval_seeds(hp.eval_episodes)
+    run.write_config({"algo": algo, "scenario": scenario, "timesteps": timesteps, "seed": seed, "device": device,
+                      "threads": threads, "argv": list(argv) if argv is not None else None,
+                      "trained_agent": None if start_from is None else str(start_from.path),
+                      "hyperparams": hp.model_dump(mode="json"), "scenario_config": scenario_config.model_dump(mode="json"),
+                      "eval_seeds": seeds, "versions": versions()})
     env_metrics = EnvMetricsCallback(hp.log_interval_steps)
-    warm_started = isinstance(hp, HybridHyperparams) and hp.pretrain_teacher is not None
+    warm_started = start_from is None and isinstance(hp, HybridHyperparams) and hp.pretrain_teacher is not None
     evaluation = EvalVsJMMPRACallback(algo, scenario, hp.env_kwargs, seeds, hp.eval_freq, share_levels, run,
-                                       on_evaluation, evaluate_at_start=warm_started)
+                                       on_evaluation, evaluate_at_start=warm_started or start_from is not None)
     checkpoints = CheckpointCallback(max(hp.checkpoint_freq // hp.n_envs, 1), str(run.checkpoints),
                                      save_vecnormalize=normalizer is not None)
     start = time.perf_counter()
