@@ -5,6 +5,8 @@ the reference policies; and the report over several studies.
     python benchmarks/learning_study.py run --name ppo-set --algo ppo --scenario default --timesteps 200000 \\
         --seeds 0 1 2 --hyperparams policy_kwargs.network=set normalize_obs=false \\
         --variants default:4 default:16 unstable-lte:8
+    # per training seed, the kept model of the study with the best held-out selection score (not the test episodes)
+    python benchmarks/learning_study.py select --name hybrid-select benchmarks/results/learning/hybrid-{set-best,transfer}-lte-commute.json
     # play every reference policy a study made before ALL_REFERENCES lacks (same test episodes)
     python benchmarks/learning_study.py references benchmarks/results/learning/*.json
     # the table of every study, paired against the references, and the learning curves
@@ -170,6 +172,42 @@ def run_study(args: argparse.Namespace) -> Path:
     return path
 
 
+def select_studies(paths: Sequence[Path], name: str) -> Path:
+    """Model selection across configurations: per training seed, the kept model of the study whose held-out selection
+    score (the best point of its learning curve: the episodes ``EVAL_SEED_BASE + j``, never the test episodes) is
+    highest; writes ``<name>-<scenario>.json`` with that model's test rewards and the choice per seed; its path."""
+    studies = [json.loads(p.read_text()) for p in paths]
+    first = studies[0]
+    for study in studies[1:]:
+        for key in ("scenario", "num_users", "seeds", "test_seeds", "selection_references"):
+            if study[key] != first[key]:
+                raise SystemExit(f"select: {study['name']} has {key} {study[key]}, {first['name']} {first[key]}: "
+                                 f"only studies of one scenario, seeds and held-out episodes can be selected among")
+    scores = np.array([[max(curve["agent"]) for curve in study["curves"]] for study in studies])  # (studies, seeds)
+    chosen = [int(i) for i in np.argmax(scores, axis=0)]
+    trained = first["variants"][0]
+    selection = {"name": name, "algo": first["algo"], "scenario": first["scenario"], "num_users": first["num_users"],
+                 "timesteps": [studies[c]["timesteps"] for c in chosen], "seeds": first["seeds"],
+                 "command": " ".join(["python", "benchmarks/learning_study.py", *sys.argv[1:]]),
+                 "selected_from": [s["name"] for s in studies], "chosen": [studies[c]["name"] for c in chosen],
+                 "selection_scores": scores.tolist(), "wall_s": [studies[c]["wall_s"][i] for i, c in enumerate(chosen)],
+                 "test_seeds": first["test_seeds"], "curves": [],
+                 "variants": [{"scenario": trained["scenario"], "num_users": trained["num_users"],
+                               "agent": [studies[c]["variants"][0]["agent"][i] for i, c in enumerate(chosen)],
+                               "references": trained["references"]}],
+                 "selection_references": first["selection_references"]}
+    path = RESULTS / f"{name}-{first['scenario']}.json"
+    path.write_text(json.dumps(selection, indent=1) + "\n")
+    print(f"wrote {path}: per seed {', '.join(selection['chosen'])}")
+    return path
+
+
+def _steps(study: dict[str, Any]) -> str:
+    """The training steps of a study's runs (a selection's: of each seed's chosen run)."""
+    steps = study["timesteps"]
+    return " / ".join(f"{s:,}" for s in steps) if isinstance(steps, list) else f"{steps:,}"
+
+
 def _fmt(value: Any) -> str:
     return f"{value.mean:+.3f} ± {value.half_width:.3f} ({value.wins}/{value.count})"
 
@@ -198,7 +236,7 @@ def report(paths: Sequence[Path], figures: Path | None) -> str:
                                  f"`python benchmarks/learning_study.py references` on its JSON first")
             best = max(ALL_REFERENCES, key=lambda p: float(refs[p].mean()))
             lines.append(f"| {study['name']} | {study['scenario']} N={study['num_users']} | {v['scenario']} N={v['num_users']} | "
-                         f"{len(study['seeds'])} | {study['timesteps']:,} | {mean.mean:.3f} ± {mean.half_width:.3f} | "
+                         f"{len(study['seeds'])} | {_steps(study)} | {mean.mean:.3f} ± {mean.half_width:.3f} | "
                          f"{', '.join(f'{m:.2f}' for m in mean.seed_means)} | {_fmt(paired_difference(agent, refs['jm-mpra']))} | "
                          f"{_fmt(paired_difference(agent, refs['accuracy-budget']))} | "
                          f"{_fmt(paired_difference(agent, refs[best]))} | {best} {refs[best].mean():.3f} | {' | '.join(ref_cells)} |")
@@ -221,7 +259,7 @@ def _plot_curves(studies: Sequence[dict[str, Any]], figures: Path) -> list[str]:
     for scenario, users in sorted({(s["scenario"], s["num_users"]) for s in studies}):
         fig, ax = plt.subplots(figsize=(9, 4.4))
         group = [s for s in studies if (s["scenario"], s["num_users"]) == (scenario, users)]
-        for study in group:
+        for study in (s for s in group if s["curves"]):  # a selection has its sources' curves
             band = seed_band([(c["steps"], c["agent"]) for c in study["curves"]])
             line, = ax.plot(band.steps, band.mean, marker="o", ms=2, label=f"{study['name']} ({len(study['seeds'])} seeds)")
             ax.fill_between(band.steps, band.low, band.high, color=line.get_color(), alpha=0.2)
@@ -263,6 +301,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     run.add_argument("--out", type=Path, default=ROOT / "runs" / "study")
     run.add_argument("--runs", type=Path, nargs="*", default=[],
                      help="evaluate these finished run folders (one per training seed) instead of training")
+    select = sub.add_parser("select", help="per training seed, the study whose held-out selection score is best")
+    select.add_argument("--name", required=True, help="name of the selection (its JSON <name>-<scenario>.json)")
+    select.add_argument("studies", type=Path, nargs="+", help="JSONs of studies of one scenario and seeds")
     refs = sub.add_parser("references", help="play the reference policies a study's JSON lacks on its test episodes")
     refs.add_argument("studies", type=Path, nargs="+")
     rep = sub.add_parser("report", help="tables and curves of finished studies")
@@ -274,6 +315,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         parser.error("run: --timesteps is required unless --runs names finished run folders")
     if args.command == "run":
         run_study(args)
+    elif args.command == "select":
+        select_studies(args.studies, args.name)
     elif args.command == "references":
         add_references(args.studies)
     else:
