@@ -196,6 +196,7 @@ def select_studies(paths: Sequence[Path], name: str) -> Path:
                                "agent": [studies[c]["variants"][0]["agent"][i] for i, c in enumerate(chosen)],
                                "references": trained["references"]}],
                  "selection_references": first["selection_references"]}
+    RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}-{first['scenario']}.json"
     path.write_text(json.dumps(selection, indent=1) + "\n")
     print(f"wrote {path}: per seed {', '.join(selection['chosen'])}")
