@@ -29,6 +29,7 @@ import numpy as np
 
 from rapgym.configs.hyperparams import DEFAULT_SHARE_LEVELS
 from rapgym.configs.overrides import parse_overrides
+from rapgym.configs.scenario import ScenarioConfig
 from rapgym.envs.wrappers import NormalizedFlatObservation
 from rapgym.errors import PolicyError
 from rapgym.evaluation.runner import SAVED_AGENT_SUFFIX, policy_label, register_resolver
@@ -166,11 +167,10 @@ def load_agent(model_path: str | Path, env: gym.Env, device: str = "cpu", name: 
     return SB3Agent(model, algo, env, normalizer, levels, name or f"{algo}:{policy_label(str(path))}")
 
 
-def check_scenario_fits(trained: dict[str, Any], config: Any, agent: str) -> None:
+def check_scenario_fits(trained: dict[str, Any], config: ScenarioConfig, agent: str) -> None:
     """Check that the scenario a run trained on (its ``config.yml`` ``scenario_config``) encodes observations
-    and bit widths as ``config`` (a :class:`~rapgym.configs.scenario.ScenarioConfig`) does: the same ``bits`` (index
-    ``j`` of the action means the same width) and ``history`` (bandwidth slots per user). ``agent`` names the agent in
-    the message.
+    and bit widths as ``config`` does: the same ``bits`` (index ``j`` of the action means the same width) and
+    ``history`` (bandwidth slots per user). ``agent`` names the agent in the message.
 
     Raises:
         PolicyError: a field differs, naming it and both values.
