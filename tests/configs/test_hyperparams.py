@@ -14,8 +14,8 @@ def test_packaged_files_validate(algo):
     assert load_hyperparams(algo, "default").n_envs >= 1
 
 
-PACKAGED_NETWORK = {"ppo": "set", "hybrid": "mlp", "sac": "mlp"}
-"""PPO learns from scratch on the set network (benchmarks/learning.md); the hybrid's warm start and SAC keep the MLP."""
+PACKAGED_NETWORK = {"ppo": "set", "hybrid": "mlp", "sac": "set"}
+"""PPO and SAC learn from scratch on the set network (benchmarks/learning.md); the hybrid's warm start keeps the MLP."""
 
 
 @pytest.mark.parametrize("algo", ALGOS)
