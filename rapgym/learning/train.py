@@ -96,6 +96,14 @@ def train(algo: str, scenario: str, timesteps: int | None = None, seed: int = 0,
         hp = start_from.fit_hyperparams(hp)
     torch.set_num_threads(threads)
     run = RunFolder(Path(out) / (run_name or default_run_name(algo, scenario, seed)))
+    run.path.mkdir(parents=True, exist_ok=False)
+    seeds = eval_seeds(hp.eval_episodes)
+    run.write_config({"algo": algo, "scenario": scenario, "timesteps": timesteps, "seed": seed, "device": device,
+                      "threads": threads, "argv": list(argv) if argv is not None else None,
+                      "trained_agent": None if start_from is None else str(start_from.path),
+                      "hyperparams": hp.model_dump(mode="json"), "scenario_config": scenario_config.model_dump(mode="json"),
+                      "eval_seeds": seeds, "versions": versions()})
+
     share_levels = share_levels_of(hp.model_dump())
     if hp.vec_env == "native":
         from rapgym.learning.vec_env import NativeVecEnv
@@ -112,14 +120,6 @@ def train(algo: str, scenario: str, timesteps: int | None = None, seed: int = 0,
     model = build_model(algo, hp, venv, seed, device, run.tensorboard)
     if start_from is not None:
         start_from.apply(model, normalizer)
-    # the folder is made once everything that can refuse the run has accepted it
-    run.path.mkdir(parents=True, exist_ok=False)
-    seeds = eval_seeds(hp.eval_episodes)
-    run.write_config({"algo": algo, "scenario": scenario, "timesteps": timesteps, "seed": seed, "device": device,
-                      "threads": threads, "argv": list(argv) if argv is not None else None,
-                      "trained_agent": None if start_from is None else str(start_from.path),
-                      "hyperparams": hp.model_dump(mode="json"), "scenario_config": scenario_config.model_dump(mode="json"),
-                      "eval_seeds": seeds, "versions": versions()})
     env_metrics = EnvMetricsCallback(hp.log_interval_steps)
     warm_started = start_from is None and isinstance(hp, HybridHyperparams) and hp.pretrain_teacher is not None
     evaluation = EvalVsJMMPRACallback(algo, scenario, hp.env_kwargs, seeds, hp.eval_freq, share_levels, run,

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from rapgym.configs.scenario import ScenarioConfig
+from rapgym.envs.multi_user_end_cloud import MultiUserEndCloudEnv
+from rapgym.envs.wrappers import NormalizedFlatObservation
 from rapgym.errors import PolicyError
 from rapgym.learning.models import load_model
 from rapgym.learning.run_folder import read_run_config
@@ -29,14 +31,12 @@ __all__ = ["TrainedStart", "load_trained_start"]
 @dataclass(frozen=True)
 class TrainedStart:
     """The weights a run starts from: the saved policy's ``state_dict``, its observation statistics (``None`` when
-    it did not normalise observations), its set network's ``max_cuts`` (``None`` for the MLP) and observation
-    shape (the MLP's input size must match)."""
+    it did not normalise observations) and its set network's ``max_cuts`` (``None`` for the MLP)."""
 
     path: Path
     policy_state: dict[str, Any]
     obs_rms: Any
     max_cuts: int | None
-    observation_shape: tuple[int, ...]
 
     def fit_hyperparams(self, hp: Any) -> Any:
         """``hp`` with the saved set network's ``max_cuts`` where ``hp`` leaves it null (so the shapes match)."""
@@ -45,16 +45,8 @@ class TrainedStart:
         return hp.model_copy(update={"policy_kwargs": hp.policy_kwargs.model_copy(update={"max_cuts": self.max_cuts})})
 
     def apply(self, model: Any, normalizer: Any) -> None:
-        """Copy the weights into ``model`` (built by :func:`~rapgym.learning.models.build_model` for this run) and
-        the observation statistics into ``normalizer`` (its ``VecNormalize``, or ``None``).
-
-        Raises:
-            PolicyError: the flat MLP was trained on observations of another size (another scenario size).
-        """
-        if self.max_cuts is None and tuple(model.observation_space.shape) != self.observation_shape:
-            raise PolicyError(f"trained agent {str(self.path)!r} was trained on flat observations of shape "
-                              f"{self.observation_shape}; this run's env gives {model.observation_space.shape} (another "
-                              f"number of users or cuts: the flat MLP cannot change size, the set network can)")
+        """Copy the weights into ``model`` (built by :func:`~rapgym.learning.models.build_model` for this run, with
+        :meth:`fit_hyperparams`) and the observation statistics into ``normalizer`` (its ``VecNormalize``, or ``None``)."""
         model.policy.load_state_dict(self.policy_state)
         if self.obs_rms is not None:
             normalizer.obs_rms = copy.deepcopy(self.obs_rms)
@@ -64,8 +56,9 @@ def load_trained_start(algo: str, path: str | Path, hp: Any, scenario: ScenarioC
     """Read the saved agent at ``path`` that a run of ``algo`` with hyperparameters ``hp`` on ``scenario`` starts from.
 
     Raises:
-        PolicyError: no file or run folder there; another algorithm, network key, bit widths or history; or its
-            observation normalisation differs from ``hp.normalize_obs`` (each message names both sides).
+        PolicyError: no file or run folder there; another algorithm, network key, bit widths or history; a flat MLP
+            trained on observations of another size; or its observation normalisation differs from
+            ``hp.normalize_obs`` (each message names both sides).
     """
     path = Path(path)
     if not path.is_file():
@@ -84,6 +77,12 @@ def load_trained_start(algo: str, path: str | Path, hp: Any, scenario: ScenarioC
         if value != saved.get(key) and not (key == "max_cuts" and value is None):
             raise PolicyError(f"trained agent {str(path)!r} has policy_kwargs.{key} {saved.get(key)!r}; this run's is "
                               f"{value!r} (set it to the agent's)")
+    if ours["network"] == "mlp":
+        size = NormalizedFlatObservation(MultiUserEndCloudEnv(scenario)).observation_space.shape
+        if size != model.observation_space.shape:
+            raise PolicyError(f"trained agent {str(path)!r} was trained on flat observations of shape "
+                              f"{model.observation_space.shape}; this run's env gives {size} (another number of users or "
+                              f"cuts: the flat MLP cannot change size, the set network can)")
     stats = find_vecnormalize(path)
     normalizer = None
     if stats is not None:
@@ -94,4 +93,4 @@ def load_trained_start(algo: str, path: str | Path, hp: Any, scenario: ScenarioC
         raise PolicyError(f"trained agent {str(path)!r} was trained with normalize_obs {str(normalized).lower()}; this run "
                           f"has normalize_obs {str(hp.normalize_obs).lower()} (set it to the agent's)")
     return TrainedStart(path, model.policy.state_dict(), normalizer.obs_rms if normalized else None,
-                        saved["max_cuts"] if ours["network"] == "set" else None, tuple(model.observation_space.shape))
+                        saved["max_cuts"] if ours["network"] == "set" else None)
