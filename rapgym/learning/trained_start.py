@@ -57,8 +57,8 @@ def load_trained_start(algo: str, path: str | Path, hp: Any, scenario: ScenarioC
 
     Raises:
         PolicyError: no file or run folder there; another algorithm, network key, bit widths or history; a flat MLP
-            trained on observations of another size; or its observation normalisation differs from
-            ``hp.normalize_obs`` (each message names both sides).
+            trained on observations of another size or a set network built for fewer cuts; or its observation
+            normalisation differs from ``hp.normalize_obs`` (each message names both sides).
     """
     path = Path(path)
     if not path.is_file():
@@ -77,12 +77,16 @@ def load_trained_start(algo: str, path: str | Path, hp: Any, scenario: ScenarioC
         if value != saved.get(key) and not (key == "max_cuts" and value is None):
             raise PolicyError(f"trained agent {str(path)!r} has policy_kwargs.{key} {saved.get(key)!r}; this run's is "
                               f"{value!r} (set it to the agent's)")
+    env = MultiUserEndCloudEnv(scenario)
     if ours["network"] == "mlp":
-        size = NormalizedFlatObservation(MultiUserEndCloudEnv(scenario)).observation_space.shape
+        size = NormalizedFlatObservation(env).observation_space.shape
         if size != model.observation_space.shape:
             raise PolicyError(f"trained agent {str(path)!r} was trained on flat observations of shape "
                               f"{model.observation_space.shape}; this run's env gives {size} (another number of users or "
                               f"cuts: the flat MLP cannot change size, the set network can)")
+    elif env.observation_space["cut_mask"].shape[1] > saved["max_cuts"]:
+        raise PolicyError(f"trained agent {str(path)!r} reads at most max_cuts {saved['max_cuts']} cut points per user; "
+                          f"this run's scenario has models with {env.observation_space['cut_mask'].shape[1]}")
     stats = find_vecnormalize(path)
     normalizer = None
     if stats is not None:

@@ -76,6 +76,17 @@ def test_an_agent_that_does_not_fit_the_run_is_refused_naming_both_sides(saved, 
     assert not list(tmp_path.iterdir())
 
 
+def test_a_set_network_built_for_fewer_cuts_is_refused_before_any_folder(saved, tmp_path):
+    # 2 users of 3g-hsdpa have 21 cut points, 4 users of default 23
+    fewer = RunFolder(train("hybrid", "3g-hsdpa", 32, seed=1, overrides=HYBRID_SET, out=tmp_path / "saved",
+                            progress_bar=False, run_name="fewer")).model
+    four_users = {**HYBRID_SET, "env_kwargs": {**TINY_ENV, "num_users": 4}}
+    with pytest.raises(PolicyError, match="max_cuts 21 cut points per user; this run's scenario has models with 23"):
+        train("hybrid", "default", 32, overrides=four_users, out=tmp_path / "runs", progress_bar=False,
+              trained_agent=fewer)
+    assert not (tmp_path / "runs").exists()
+
+
 def test_a_flat_mlp_starts_with_its_observation_statistics(saved, tmp_path):
     run = RunFolder(train("ppo", "default", 32, seed=2, overrides=PPO_MLP, out=tmp_path, progress_bar=False,
                           run_name="tuned", trained_agent=saved["ppo"]))
