@@ -34,6 +34,16 @@ def _periodic(rng: np.random.Generator, period: np.ndarray, horizon_s: float) ->
 
 
 @njit(cache=True)
+def _poisson_draws(fps: np.ndarray, horizon_s: float) -> np.ndarray:
+    """The exponential gaps :func:`_poisson` draws per user: ~6 sigma more than the ``fps[i] * horizon_s`` expected."""
+    draws = np.empty(fps.shape[0], dtype=np.int64)
+    for i in range(fps.shape[0]):
+        expected = fps[i] * horizon_s
+        draws[i] = np.int64(expected + 6.0 * np.sqrt(expected) + 10)
+    return draws
+
+
+@njit(cache=True)
 def _poisson(rng: np.random.Generator, fps: np.ndarray, period: np.ndarray, horizon_s: float
              ) -> tuple[np.ndarray, np.ndarray]:
     """Exponential gaps of mean ``period[i]``: ~6 sigma more draws than expected per user, then cut at ``horizon_s``.
@@ -42,10 +52,7 @@ def _poisson(rng: np.random.Generator, fps: np.ndarray, period: np.ndarray, hori
     the user's first draw, the arithmetic of ``np.cumsum`` over the concatenated gaps.
     """
     n = fps.shape[0]
-    draws = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        expected = fps[i] * horizon_s
-        draws[i] = np.int64(expected + 6.0 * np.sqrt(expected) + 10)
+    draws = _poisson_draws(fps, horizon_s)
     cum = np.empty(draws.sum())
     running = 0.0
     pos = 0
@@ -101,8 +108,7 @@ def episode_arrivals(rng: np.random.Generator, process: str, fps: np.ndarray, ho
 def max_arrivals(poisson: bool, fps: np.ndarray, period: np.ndarray, horizon_s: float) -> int:
     """The most tasks :func:`draw_arrivals` can return with these arguments, by its arithmetic: per user
     ``ceil(horizon_s / period)`` (periodic: the count at phase 0, the largest) or the number of Poisson gaps drawn
-    (those past the horizon are cut)."""
+    (:func:`_poisson_draws`; those past the horizon are cut)."""
     if poisson:
-        expected = fps * horizon_s
-        return int(np.sum((expected + 6.0 * np.sqrt(expected) + 10).astype(np.int64)))
+        return int(_poisson_draws(np.ascontiguousarray(fps, dtype=np.float64), float(horizon_s)).sum())
     return int(np.sum(np.ceil(horizon_s / period).astype(np.int64)))
