@@ -142,7 +142,7 @@ def _draw_listed(rngs: typed.List, args: tuple) -> tuple:
 
 
 _ADVANCE_ENTRIES: dict[types.Type, Callable[..., int]] = {}
-"""Compiled entry point of :func:`_advance` per :class:`KernelState` type, for C-contiguous, aligned, writeable
+"""Compiled entry point of :func:`_advance` per :class:`KernelState` type, for 1-D (any strides)
 ``int64`` / ``float64`` action arrays (calling it skips the dispatcher's typing of the structref, ~1 us a step)."""
 
 
@@ -152,7 +152,7 @@ def _advance_entry(state: KernelState) -> Callable[..., int]:
     state_type = state._numba_type_
     entry = _ADVANCE_ENTRIES.get(state_type)
     if entry is None:
-        index, share = types.Array(types.int64, 1, "C"), types.Array(types.float64, 1, "C")
+        index, share = types.Array(types.int64, 1, "A"), types.Array(types.float64, 1, "A")
         entry = _ADVANCE_ENTRIES[state_type] = _advance.compile((state_type, types.int64, types.float64, index, index,
                                                                  share, share))
     return entry
@@ -444,9 +444,8 @@ class Simulator:
             state = self._state = kernel_state(*self._model, *self._draw, *self._queues, *self._out)
             self._entry = _advance_entry(state)
         if (split.dtype is _INT64 and bits_idx.dtype is _INT64 and compute_share.dtype is _FLOAT64
-                and uplink_share.dtype is _FLOAT64 and split.flags.carray and bits_idx.flags.carray
-                and compute_share.flags.carray and uplink_share.flags.carray and split.ndim == bits_idx.ndim
-                == compute_share.ndim == uplink_share.ndim == 1):
+                and uplink_share.dtype is _FLOAT64 and split.ndim == bits_idx.ndim == compute_share.ndim
+                == uplink_share.ndim == 1):
             status = self._entry(state, self.slot, self._dt_s, split, bits_idx, compute_share, uplink_share)
         else:
             status = _advance(state, self.slot, self._dt_s, split, bits_idx, compute_share, uplink_share)

@@ -1,5 +1,6 @@
-"""Simulator.step takes the compiled entry point for C-contiguous int64 / float64 actions and the dispatcher for any
-other layout or dtype: both must give the same slot, and a bad entry the same ActionError either way."""
+"""Simulator.step takes the compiled entry point for 1-D int64 / float64 actions of any strides (contiguous, strided,
+read-only, unaligned) and the dispatcher for any other dtype: every layout must give the same slot, and a bad entry
+the same ActionError either way."""
 
 from __future__ import annotations
 
@@ -31,6 +32,14 @@ def _strided(a: np.ndarray) -> np.ndarray:
     return view
 
 
+def _unaligned(a: np.ndarray) -> np.ndarray:
+    """``a``'s values in an array whose data starts one byte into its buffer (not aligned to its dtype)."""
+    view = np.frombuffer(bytearray(a.nbytes + 1), dtype=a.dtype, count=a.size, offset=1)
+    view[:] = a
+    assert not view.flags.aligned
+    return view
+
+
 def _run(layout, shared_uplink: bool) -> tuple[list[tuple[float, ...]], np.ndarray, np.ndarray]:
     sim = Simulator(ScenarioConfig(num_users=4, episode_slots=SLOTS, shared_uplink=shared_uplink))
     sim.reset(np.random.default_rng(11))
@@ -39,8 +48,8 @@ def _run(layout, shared_uplink: bool) -> tuple[list[tuple[float, ...]], np.ndarr
 
 
 @pytest.mark.parametrize("shared_uplink", [False, True])
-@pytest.mark.parametrize("layout", [_strided, lambda a: a.astype(np.int32 if a.dtype.kind == "i" else np.float32)],
-                         ids=["strided-readonly", "narrow-dtypes"])
+@pytest.mark.parametrize("layout", [_strided, _unaligned, lambda a: a.astype(np.int32 if a.dtype.kind == "i" else np.float32)],
+                         ids=["strided-readonly", "unaligned", "narrow-dtypes"])
 def test_other_layouts_step_like_contiguous_arrays(layout, shared_uplink):
     stats, latency, backlog = _run(np.ascontiguousarray, shared_uplink)
     other_stats, other_latency, other_backlog = _run(layout, shared_uplink)
@@ -49,7 +58,7 @@ def test_other_layouts_step_like_contiguous_arrays(layout, shared_uplink):
     assert any(s[0] > 0 for s in stats)  # the slots dispatched tasks
 
 
-@pytest.mark.parametrize("layout", [np.ascontiguousarray, _strided], ids=["contiguous", "strided-readonly"])
+@pytest.mark.parametrize("layout", [np.ascontiguousarray, _strided, _unaligned], ids=["contiguous", "strided-readonly", "unaligned"])
 def test_bad_split_is_an_action_error_on_either_path(layout):
     sim = Simulator(ScenarioConfig(num_users=2, episode_slots=5))
     sim.reset(np.random.default_rng(0))
