@@ -1,11 +1,15 @@
 """Env speed against Gymnasium's CartPole measured in the same run: single env, reset, vector env, SB3 PPO, memory.
 
-Usage: python benchmarks/bench_env.py [--seconds 2] [--scenario default] [--users 1 8 64 256]
+Usage: python benchmarks/bench_env.py [--seconds 2] [--rounds 3] [--scenario default] [--users 1 8 64 256]
        [--copies 1 8 64 256] [--ppo-steps 4096] [--rss-steps 100000] [--write FILE]
+
+Sections 1 and 3 alternate ours and the reference in ``--rounds`` rounds of ``--seconds / --rounds`` each and
+report the median of the per-round ratios with its range: a machine whose speed drifts during the run (another
+job, frequency scaling) moves both sides of a round alike.
 
 1. Single env with the scenario's own episode length (200 slots by default), resets included, against
    CartPole-v1's raw step (both unwrapped, random valid actions sampled before timing and cycled).
-2. ``reset()`` (no seed) in steps' worth: mean reset time / mean step time, N = 8 and 64.
+2. ``reset()`` (no seed) in steps' worth: mean reset time / mean step time (median over the rounds).
 3. ``MultiUserEndCloudVectorEnv`` (``make_vec(..., vectorization_mode="vector_entry_point")``), N = 8,
    env-steps/s against Gymnasium's ``CartPoleVectorEnv`` with the same number of copies.
 4. SB3 PPO with 8 copies, N = 8: training steps/s on ``NativeVecEnv`` against ``DummyVecEnv`` of the wrapped
@@ -57,6 +61,12 @@ def single_stepper(env: gym.Env, seconds: float) -> tuple[float, float]:
     return rate(step, seconds), rate(lambda i: env.reset(), seconds / 2)
 
 
+def ratio_cell(ratios: np.ndarray) -> str:
+    """The median ratio and, over several rounds, its range: ``0.72 (0.65-0.78)``."""
+    median = f"{np.median(ratios):.2f}"
+    return median if ratios.size == 1 else f"{median} ({ratios.min():.2f}-{ratios.max():.2f})"
+
+
 def vector_stepper(env: gym.vector.VectorEnv, seconds: float) -> float:
     """Env-steps/s (vector steps x copies) of a vector env under cycled random batched actions."""
     env.reset(seed=0)
@@ -86,7 +96,8 @@ def rss_mib() -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=2.0, help="timing window per measurement, s")
+    parser.add_argument("--seconds", type=float, default=2.0, help="timing per measurement, s (split over the rounds)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternations of ours and the reference per measurement")
     parser.add_argument("--scenario", default="default")
     parser.add_argument("--users", type=int, nargs="+", default=[1, 8, 64, 256])
     parser.add_argument("--copies", type=int, nargs="+", default=[1, 8, 64, 256])
@@ -94,30 +105,38 @@ def main() -> None:
     parser.add_argument("--rss-steps", type=int, default=100_000, help="vector steps of the memory check (0: skip)")
     add_write_argument(parser, "bench_env")
     args = parser.parse_args()
-    if args.seconds <= 0 or min(args.users + args.copies) < 1 or args.ppo_steps < 0 or args.rss_steps < 0:
-        parser.error("--seconds must be > 0, every --users/--copies entry >= 1, --ppo-steps/--rss-steps >= 0")
+    if args.seconds <= 0 or args.rounds < 1 or min(args.users + args.copies) < 1 or args.ppo_steps < 0 or args.rss_steps < 0:
+        parser.error("--seconds must be > 0, --rounds and every --users/--copies entry >= 1, --ppo-steps/--rss-steps >= 0")
+    window = args.seconds / args.rounds
 
     cartpole = gym.make("CartPole-v1").unwrapped
-    ref, _ = single_stepper(cartpole, args.seconds)
-    lines = [f"Command: `python benchmarks/bench_env.py --seconds {args.seconds:g} --scenario {args.scenario} "
-             f"--ppo-steps {args.ppo_steps} --rss-steps {args.rss_steps}` on {platform.machine()}, Python "
+    lines = [f"Command: `python benchmarks/bench_env.py --seconds {args.seconds:g} --rounds {args.rounds} --scenario "
+             f"{args.scenario} --ppo-steps {args.ppo_steps} --rss-steps {args.rss_steps}` on {platform.machine()}, Python "
              f"{platform.python_version()}, numpy {np.__version__}, gymnasium {gym.__version__}, rapgym "
-             f"{rapgym.__version__}; CartPole-v1 raw step: {ref:,.0f} steps/s in the same run.", "",
-             "Single env, the scenario's episodes (resets included):", "",
-             "| N | steps/s | user-steps/s | x CartPole-v1 | reset, steps' worth |", "|---|---|---|---|---|"]
+             f"{rapgym.__version__}. Ratios: median over {args.rounds} rounds (range), each round timing ours and then "
+             "the reference.", "",
+             "Single env, the scenario's episodes (resets included), against CartPole-v1's raw step:", "",
+             "| N | steps/s | user-steps/s | CartPole-v1 steps/s | x CartPole-v1 | reset, steps' worth |",
+             "|---|---|---|---|---|---|"]
     for n in args.users:
         env = rapgym.MultiUserEndCloudEnv(args.scenario, num_users=n)
-        sps, resets = single_stepper(env, args.seconds)
-        lines.append(f"| {n} | {sps:,.0f} | {sps * n:,.0f} | {sps / ref:.2f} | {sps / resets:.1f} |")
+        # each round times ours, then the reference: (steps/s, resets/s, CartPole steps/s)
+        rounds = np.array([(*single_stepper(env, window), single_stepper(cartpole, window)[0])
+                           for _ in range(args.rounds)])
+        sps, resets, ref = rounds.T
+        lines.append(f"| {n} | {np.median(sps):,.0f} | {np.median(sps) * n:,.0f} | {np.median(ref):,.0f} | "
+                     f"{ratio_cell(sps / ref)} | {np.median(sps / resets):.1f} |")
 
     lines += ["", "Vector env (`vector_entry_point`), N = 8, against Gymnasium's `CartPoleVectorEnv` with as many copies:",
               "", "| copies | env-steps/s | user-steps/s | CartPoleVectorEnv env-steps/s | ratio |", "|---|---|---|---|---|"]
     for m in args.copies:
         vec = gym.make_vec(rapgym.ENV_ID, num_envs=m, vectorization_mode="vector_entry_point", scenario=args.scenario,
                            num_users=8)
-        ours = vector_stepper(vec, args.seconds)
-        theirs = vector_stepper(CartPoleVectorEnv(num_envs=m), args.seconds)
-        lines.append(f"| {m} | {ours:,.0f} | {ours * 8:,.0f} | {theirs:,.0f} | {ours / theirs:.2f} |")
+        cartpoles = CartPoleVectorEnv(num_envs=m)
+        ours, theirs = np.array([(vector_stepper(vec, window), vector_stepper(cartpoles, window))
+                                 for _ in range(args.rounds)]).T
+        lines.append(f"| {m} | {np.median(ours):,.0f} | {np.median(ours) * 8:,.0f} | {np.median(theirs):,.0f} | "
+                     f"{ratio_cell(ours / theirs)} |")
 
     if args.ppo_steps:
         from stable_baselines3.common.vec_env import DummyVecEnv
