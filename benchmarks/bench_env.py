@@ -3,9 +3,9 @@
 Usage: python benchmarks/bench_env.py [--seconds 2] [--rounds 3] [--scenario default] [--users 1 8 64 256]
        [--copies 1 8 64 256] [--ppo-steps 4096] [--rss-steps 100000] [--write FILE]
 
-Sections 1 and 3 alternate ours and the reference in ``--rounds`` rounds of ``--seconds / --rounds`` each and
-report the median of the per-round ratios with its range: a machine whose speed drifts during the run (another
-job, frequency scaling) moves both sides of a round alike.
+Sections 1, 3 and 4 alternate ours and the reference in ``--rounds`` rounds (of ``--seconds / --rounds`` each;
+section 4 of ``--ppo-steps`` per side) and report the median of the per-round ratios with its range: a machine
+whose speed drifts during the run (another job, frequency scaling) moves both sides of a round alike.
 
 1. Single env with the scenario's own episode length (200 slots by default), resets included, against
    CartPole-v1's raw step (both unwrapped, random valid actions sampled before timing and cycled).
@@ -144,10 +144,12 @@ def main() -> None:
         from rapgym.learning.encodings import make_sb3_env
         from rapgym.learning.vec_env import NativeVecEnv
 
-        native = ppo_rate(NativeVecEnv("ppo", args.scenario, 8, num_users=8), args.ppo_steps)
-        dummy = ppo_rate(DummyVecEnv([lambda: make_sb3_env("ppo", args.scenario, num_users=8)] * 8), args.ppo_steps)
-        lines += ["", f"SB3 PPO, 8 copies, N = 8, {args.ppo_steps} steps: NativeVecEnv {native:,.0f} steps/s, "
-                      f"DummyVecEnv {dummy:,.0f} steps/s, ratio {native / dummy:.2f}."]
+        native_venv = NativeVecEnv("ppo", args.scenario, 8, num_users=8)
+        dummy_venv = DummyVecEnv([lambda: make_sb3_env("ppo", args.scenario, num_users=8)] * 8)
+        native, dummy = np.array([(ppo_rate(native_venv, args.ppo_steps), ppo_rate(dummy_venv, args.ppo_steps))
+                                  for _ in range(args.rounds)]).T
+        lines += ["", f"SB3 PPO, 8 copies, N = 8, {args.ppo_steps} steps: NativeVecEnv {np.median(native):,.0f} steps/s, "
+                      f"DummyVecEnv {np.median(dummy):,.0f} steps/s, ratio {ratio_cell(native / dummy)}."]
 
     if args.rss_steps:
         vec = gym.make_vec(rapgym.ENV_ID, num_envs=256, vectorization_mode="vector_entry_point", scenario=args.scenario,
