@@ -37,7 +37,7 @@ from rapgym.learning.encodings import ENCODINGS, encoding, share_levels_of
 from rapgym.learning.models import load_model, require_train_extra
 from rapgym.learning.run_folder import read_run_config, vecnormalize_path
 
-__all__ = ["SB3Agent", "check_scenario_fits", "find_vecnormalize", "load_agent", "parse_saved_agent_spec", "register_saved_agents",
+__all__ = ["SB3Agent", "check_scenario_fits", "find_vecnormalize", "load_agent", "load_vecnormalize", "parse_saved_agent_spec", "register_saved_agents",
            "saved_agent_resolver"]
 
 _ENCODED_SPEC = re.compile(r"^(?P<path>.+\.zip):(?P<algo>[^,]*)(?:,(?P<options>.*))?$")
@@ -119,6 +119,15 @@ def find_vecnormalize(model_path: str | Path) -> Path | None:
     return zoo[0] if zoo else None
 
 
+def load_vecnormalize(model_path: str | Path) -> Any | None:
+    """The ``VecNormalize`` saved with a model (:func:`find_vecnormalize`), unpickled without a venv, or ``None``."""
+    stats = find_vecnormalize(model_path)
+    if stats is None:
+        return None
+    with stats.open("rb") as handle:
+        return pickle.load(handle)
+
+
 def load_agent(model_path: str | Path, env: gym.Env, device: str = "cpu", name: str | None = None,
                threads: int | None = 1, algo: str | None = None, share_levels: int | None = None) -> SB3Agent:
     """Load a saved model (with its ``VecNormalize`` statistics, if any) as a policy for ``env``.
@@ -159,12 +168,7 @@ def load_agent(model_path: str | Path, env: gym.Env, device: str = "cpu", name: 
     levels = DEFAULT_SHARE_LEVELS if share_levels is None else share_levels
     if _is_set_network(model):
         model = _rebuild_for_env(model, algo, path, device, env, action_encoding.build(env.unwrapped, levels))
-    stats = find_vecnormalize(path)
-    normalizer = None
-    if stats is not None:
-        with stats.open("rb") as handle:
-            normalizer = pickle.load(handle)
-    return SB3Agent(model, algo, env, normalizer, levels, name or f"{algo}:{policy_label(str(path))}")
+    return SB3Agent(model, algo, env, load_vecnormalize(path), levels, name or f"{algo}:{policy_label(str(path))}")
 
 
 def check_scenario_fits(trained: dict[str, Any], config: ScenarioConfig, agent: str) -> None:

@@ -12,7 +12,6 @@ the saved one). A hybrid started from a trained agent skips its behaviour-clonin
 from __future__ import annotations
 
 import copy
-import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from rapgym.envs.wrappers import NormalizedFlatObservation
 from rapgym.errors import PolicyError
 from rapgym.learning.models import load_model
 from rapgym.learning.run_folder import read_run_config
-from rapgym.learning.saved_agents import check_scenario_fits, find_vecnormalize
+from rapgym.learning.saved_agents import check_scenario_fits, load_vecnormalize
 
 __all__ = ["TrainedStart", "load_trained_start"]
 
@@ -87,11 +86,7 @@ def load_trained_start(algo: str, path: str | Path, hp: Any, scenario: ScenarioC
     elif env.observation_space["cut_mask"].shape[1] > saved["max_cuts"]:
         raise PolicyError(f"trained agent {str(path)!r} reads at most max_cuts {saved['max_cuts']} cut points per user; "
                           f"this run's scenario has models with {env.observation_space['cut_mask'].shape[1]}")
-    stats = find_vecnormalize(path)
-    normalizer = None
-    if stats is not None:
-        with stats.open("rb") as handle:
-            normalizer = pickle.load(handle)
+    normalizer = load_vecnormalize(path)
     normalized = normalizer is not None and bool(normalizer.norm_obs)
     if normalized != hp.normalize_obs:
         raise PolicyError(f"trained agent {str(path)!r} was trained with normalize_obs {str(normalized).lower()}; this run "
